@@ -1,0 +1,29 @@
+# Thin wrapper: `make demo` and `make test` are the README's two commands (run as root on Debian 12).
+BUILD ?= build
+JOBS ?= $(shell nproc)
+# The demo: a few minutes of WGAN-GP on Fashion-MNIST on a 2-core CPU.
+DEMO_FLAGS ?= --name demo --overwrite --width 32 --steps 1200 --sample-every 200 --checkpoint-every 400
+
+APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread libopencv-dev libcli11-dev \
+  nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
+
+export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
+
+.PHONY: deps build demo test bench clean
+
+deps:
+	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then echo "deps: all packages present"; else \
+	  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); fi
+
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	./$(BUILD)/wgan train $(DEMO_FLAGS)
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,32 @@
+// Hands out shuffled minibatches epoch after epoch. The order of epoch e is a permutation drawn
+// from (seed, e) alone, so a resumed run that knows how many batches it has consumed continues
+// in exactly the same order. The last partial batch of each epoch is dropped.
+#pragma once
+#include <torch/torch.h>
+
+#include "wgan/data/dataset.h"
+
+namespace wgan {
+
+class EpochBatcher {
+ public:
+  EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed);
+
+  int64_t batches_per_epoch() const { return batches_per_epoch_; }
+
+  // The `index`-th batch since the start of training (uint8, B x C x H x W).
+  torch::Tensor batch(int64_t index);
+
+  // Positions of the `index`-th batch in the dataset.
+  torch::Tensor batch_indices(int64_t index);
+
+ private:
+  const ImageDataset& dataset_;
+  int64_t batch_size_;
+  uint64_t seed_;
+  int64_t batches_per_epoch_;
+  int64_t cached_epoch_ = -1;
+  torch::Tensor order_;
+};
+
+}  // namespace wgan

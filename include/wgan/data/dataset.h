@@ -1,0 +1,24 @@
+// In-memory image dataset: uint8 pixels N x C x H x W, the form every source is brought to.
+#pragma once
+#include <torch/torch.h>
+
+#include <string>
+
+namespace wgan {
+
+struct ImageDataset {
+  torch::Tensor images;  // uint8, N x C x H x W, contiguous
+  std::string name;      // where it came from, for logs and config.json
+
+  int64_t size() const { return images.size(0); }
+  int64_t channels() const { return images.size(1); }
+  int64_t resolution() const { return images.size(2); }
+};
+
+// uint8 [0, 255] to float [-1, 1], the generator's tanh range.
+torch::Tensor to_signed_unit(const torch::Tensor& uint8_images);
+
+// float [-1, 1] to uint8 [0, 255], clamped and rounded.
+torch::Tensor to_uint8(const torch::Tensor& signed_unit_images);
+
+}  // namespace wgan

@@ -1,0 +1,68 @@
+// The adversarial losses as free functions of tensors and a critic. The training loop picks a
+// LossFunctions bundle by name and never knows which loss it runs.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace wgan {
+
+// Any critic: images (B x ...) to one score per image (B).
+using CriticFn = std::function<torch::Tensor(const torch::Tensor&)>;
+
+// What one critic step computed; all scalars. `penalty` is zero for losses without one.
+struct CriticTerms {
+  torch::Tensor loss;        // what the critic minimises
+  torch::Tensor real_score;  // mean D(real)
+  torch::Tensor fake_score;  // mean D(fake)
+  torch::Tensor penalty;     // lambda-weighted gradient penalty
+};
+
+struct LossOptions {
+  double gp_lambda = 10.0;  // weight of the gradient penalty (wgan-gp)
+  double gp_eps = 1e-12;    // inside the square root: the norm's gradient stays finite at zero
+  double clip = 0.01;       // weight clipping bound (wgan)
+};
+
+// lambda * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2 over interpolates x_hat = a*real + (1-a)*fake,
+// one a per sample broadcast over all other dims. The norm is per sample over every non-batch
+// dim, with eps inside the square root. The gradient is taken with create_graph, so the
+// penalty's own gradient reaches the critic's parameters (the seed's create_graph=False
+// silently trains nothing). `alpha` (B) may be given for tests; otherwise uniform in [0, 1).
+torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                               double lambda, double eps, const torch::Tensor& alpha = {});
+
+// WGAN-GP critic: -D(real) + D(fake) + penalty.
+CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                                const LossOptions& options);
+// WGAN (weight clipping) critic: -D(real) + D(fake); clipping happens after the optimiser step.
+CriticTerms wgan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                             const LossOptions& options);
+// Standard GAN critic: BCE on logits with real = 1, fake = 0 (the seed's labels).
+CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                            const LossOptions& options);
+
+// Generator losses from the critic's scores on generated images.
+torch::Tensor wasserstein_generator_loss(const torch::Tensor& fake_scores);  // -mean D(G(z))
+torch::Tensor nonsaturating_generator_loss(const torch::Tensor& fake_scores);  // softplus(-D(G(z))), BCE with label 1
+
+// Clamps every parameter into [-bound, bound] (WGAN's Lipschitz constraint).
+void clip_weights(const std::vector<torch::Tensor>& parameters, double bound);
+
+// The loss chosen by --loss, with its per-loss training defaults.
+struct LossFunctions {
+  std::string name;
+  std::function<CriticTerms(const CriticFn&, const torch::Tensor&, const torch::Tensor&, const LossOptions&)> critic;
+  std::function<torch::Tensor(const torch::Tensor&)> generator;
+  // Runs after every critic optimiser step (weight clipping for wgan; nothing otherwise).
+  std::function<void(const std::vector<torch::Tensor>&, const LossOptions&)> after_critic_step;
+};
+
+// Throws UserError naming --loss for an unknown name.
+LossFunctions make_loss(const std::string& name);
+
+const std::vector<std::string>& loss_names();
+
+}  // namespace wgan

@@ -1,0 +1,44 @@
+// Generating images from a checkpoint: `wgan sample`.
+#pragma once
+#include <torch/torch.h>
+
+#include <memory>
+#include <string>
+
+#include "wgan/models/networks.h"
+#include "wgan/train/train_config.h"
+
+namespace wgan {
+
+struct SampleConfig {
+  std::string checkpoint;     // checkpoint file or run directory (its newest checkpoint)
+  int64_t num = 64;           // how many images
+  std::string out_dir;        // write NNNNNN.png files here ...
+  std::string grid;           // ... or one grid PNG here (default when neither is given: samples.png)
+  int64_t nrow = 8;           // grid columns
+  uint64_t seed = 0;          // the latent vectors are a function of this seed alone
+  bool use_ema = true;        // sample the generator's moving average (false: the raw generator)
+  std::string device = "auto";  // cpu, cuda or auto
+  int64_t batch = 256;        // images generated per forward pass
+};
+
+void validate(const SampleConfig& config);
+
+// A generator loaded from a checkpoint, in eval mode, on `device`.
+struct LoadedGenerator {
+  std::shared_ptr<GeneratorNet> net;
+  TrainConfig config;  // the run's config
+  std::string source;  // the checkpoint file
+  bool is_ema = false;
+};
+LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device);
+
+// `count` images (B x C x H x W in [-1, 1]) from z ~ N(0, I) drawn from `seed`; the same seed gives
+// the same images whatever the batch size.
+torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
+                       int64_t batch = 256);
+
+// Runs `wgan sample`; returns the paths written.
+std::vector<std::string> run_sample(const SampleConfig& config);
+
+}  // namespace wgan

@@ -1,0 +1,90 @@
+// The WGAN-GP training loop: n critic steps then one generator step, an EMA of the generator,
+// fixed-z sample grids, JSON-lines metrics, checkpoints, and a NaN guard. The loss is a
+// LossFunctions bundle; the loop does not know which one it runs.
+#pragma once
+#include <torch/torch.h>
+
+#include <atomic>
+#include <memory>
+#include <stdexcept>
+
+#include "wgan/data/batcher.h"
+#include "wgan/data/dataset.h"
+#include "wgan/losses/losses.h"
+#include "wgan/models/networks.h"
+#include "wgan/train/checkpoint.h"
+#include "wgan/train/train_config.h"
+
+namespace wgan {
+
+// A loss or gradient became NaN/Inf. The message names the step and the term.
+class TrainingDiverged : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Averages of one or more generator steps.
+struct StepStats {
+  double critic_loss = 0;   // critic objective, penalty included
+  double wasserstein = 0;   // mean D(real) - mean D(fake)
+  double penalty = 0;       // lambda-weighted gradient penalty
+  double generator_loss = 0;
+  int64_t count = 0;
+  void add(const StepStats& other);
+  StepStats mean() const;
+};
+
+class Trainer {
+ public:
+  // `config` must be resolved; the dataset must outlive the trainer. `quiet` silences console output.
+  Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet = false);
+
+  // Continues from a checkpoint written by a run with the same networks and loss.
+  void resume(const std::string& checkpoint_file);
+
+  enum class Outcome { kFinished, kInterrupted };
+  // Trains until config.total_steps, or until `stop` becomes true (then a checkpoint is written).
+  Outcome run(const std::atomic<bool>* stop = nullptr);
+
+  // One generator step with its critic steps.
+  StepStats train_step();
+
+  // Writes checkpoints/ckpt-<step>.pt and prunes old ones; returns its path.
+  std::string save_checkpoint();
+  // Writes samples/<step>.png from the fixed z; returns its path.
+  std::string save_samples();
+
+  const TrainConfig& config() const { return config_; }
+  const TrainingState& state() const { return state_; }
+  GeneratorNet& generator() { return *generator_; }
+  CriticNet& critic() { return *critic_; }
+  // The network samples come from: the EMA when enabled, else the generator.
+  GeneratorNet& sampling_generator() { return generator_ema_ ? *generator_ema_ : *generator_; }
+  torch::Device device() const { return device_; }
+
+ private:
+  void update_ema();
+  void check_finite(double value, const char* term) const;
+  void write_metrics(const StepStats& stats, double images_per_second);
+
+  TrainConfig config_;
+  const ImageDataset& dataset_;
+  bool quiet_;
+  torch::Device device_;
+  LossFunctions loss_;
+  LossOptions loss_options_;
+  EpochBatcher batcher_;
+  std::shared_ptr<GeneratorNet> generator_;
+  std::shared_ptr<GeneratorNet> generator_ema_;
+  std::shared_ptr<CriticNet> critic_;
+  std::unique_ptr<torch::optim::Optimizer> generator_opt_;
+  std::unique_ptr<torch::optim::Optimizer> critic_opt_;
+  torch::Tensor fixed_z_;
+  TrainingState state_;
+  std::string last_checkpoint_;
+};
+
+// cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.
+torch::Device resolve_device(const std::string& name);
+
+}  // namespace wgan

@@ -1,0 +1,33 @@
+#include "wgan/data/batcher.h"
+
+#include "wgan/util/error.h"
+
+namespace wgan {
+
+EpochBatcher::EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed)
+    : dataset_(dataset), batch_size_(batch_size), seed_(seed) {
+  if (batch_size <= 0) throw UserError("--batch must be positive");
+  batches_per_epoch_ = dataset.size() / batch_size;
+  if (batches_per_epoch_ == 0) {
+    throw UserError("--batch " + std::to_string(batch_size) + " is larger than the dataset (" +
+                    std::to_string(dataset.size()) + " images)");
+  }
+}
+
+torch::Tensor EpochBatcher::batch_indices(int64_t index) {
+  const int64_t epoch = index / batches_per_epoch_;
+  if (epoch != cached_epoch_) {
+    // A private generator: the epoch's order never depends on how much of the global RNG the
+    // training loop has used.
+    auto generator = at::detail::createCPUGenerator(seed_ * 1000003ULL + static_cast<uint64_t>(epoch) + 1);
+    order_ = torch::randperm(dataset_.size(), generator, torch::TensorOptions().dtype(torch::kInt64));
+    cached_epoch_ = epoch;
+  }
+  return order_.narrow(0, (index % batches_per_epoch_) * batch_size_, batch_size_);
+}
+
+torch::Tensor EpochBatcher::batch(int64_t index) {
+  return dataset_.images.index_select(0, batch_indices(index));
+}
+
+}  // namespace wgan

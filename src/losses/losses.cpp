@@ -1,0 +1,81 @@
+#include "wgan/losses/losses.h"
+
+#include "wgan/util/error.h"
+
+namespace wgan {
+
+torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                               double lambda, double eps, const torch::Tensor& alpha_in) {
+  const int64_t batch = real.size(0);
+  std::vector<int64_t> alpha_shape(static_cast<size_t>(real.dim()), 1);
+  alpha_shape[0] = batch;
+  auto alpha = alpha_in.defined() ? alpha_in.to(real.options()).view(alpha_shape)
+                                  : torch::rand(alpha_shape, real.options());
+  auto x_hat = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(true);
+  auto scores = critic(x_hat);
+  auto grads = torch::autograd::grad({scores.sum()}, {x_hat}, /*grad_outputs=*/{},
+                                     /*retain_graph=*/true, /*create_graph=*/true)[0];
+  auto norms = (grads.reshape({batch, -1}).pow(2).sum(1) + eps).sqrt();
+  return lambda * (norms - 1).pow(2).mean();
+}
+
+namespace {
+
+CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake) {
+  auto real_score = critic(real).mean();
+  auto fake_score = critic(fake).mean();
+  return {fake_score - real_score, real_score, fake_score, torch::zeros({}, real_score.options())};
+}
+
+}  // namespace
+
+CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                                const LossOptions& options) {
+  auto terms = wasserstein_terms(critic, real, fake);
+  terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps);
+  terms.loss = terms.loss + terms.penalty;
+  return terms;
+}
+
+CriticTerms wgan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                             const LossOptions&) {
+  return wasserstein_terms(critic, real, fake);
+}
+
+CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                            const LossOptions&) {
+  auto real_logits = critic(real);
+  auto fake_logits = critic(fake);
+  // BCE(sigmoid(l), 1) = softplus(-l); BCE(sigmoid(l), 0) = softplus(l); stable for any l.
+  auto loss = torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean();
+  return {loss, real_logits.mean(), fake_logits.mean(), torch::zeros({}, loss.options())};
+}
+
+torch::Tensor wasserstein_generator_loss(const torch::Tensor& fake_scores) { return -fake_scores.mean(); }
+
+torch::Tensor nonsaturating_generator_loss(const torch::Tensor& fake_scores) {
+  return torch::softplus(-fake_scores).mean();
+}
+
+void clip_weights(const std::vector<torch::Tensor>& parameters, double bound) {
+  torch::NoGradGuard no_grad;
+  for (const auto& p : parameters) p.clamp_(-bound, bound);
+}
+
+const std::vector<std::string>& loss_names() {
+  static const std::vector<std::string> names = {"wgan-gp", "wgan", "gan"};
+  return names;
+}
+
+LossFunctions make_loss(const std::string& name) {
+  auto nothing = [](const std::vector<torch::Tensor>&, const LossOptions&) {};
+  if (name == "wgan-gp") return {name, wgan_gp_critic_loss, wasserstein_generator_loss, nothing};
+  if (name == "wgan") {
+    return {name, wgan_critic_loss, wasserstein_generator_loss,
+            [](const std::vector<torch::Tensor>& params, const LossOptions& o) { clip_weights(params, o.clip); }};
+  }
+  if (name == "gan") return {name, gan_critic_loss, nonsaturating_generator_loss, nothing};
+  throw UserError("--loss '" + name + "' must be one of wgan-gp, wgan, gan");
+}
+
+}  // namespace wgan

@@ -1,0 +1,171 @@
+#include "wgan/models/networks.h"
+
+#include <algorithm>
+
+namespace wgan {
+namespace nn = torch::nn;
+
+namespace {
+
+int64_t log2_int(int64_t v) {
+  int64_t n = 0;
+  while ((int64_t{1} << n) < v) ++n;
+  return n;
+}
+
+// Channels at pyramid level `level` (0 = 4x4) for `levels` stride-2 stages: width at the top,
+// doubling towards 4x4, capped at 8x width so 256x256 stays affordable.
+int64_t level_channels(int64_t width, int64_t levels, int64_t level) {
+  return width * std::min<int64_t>(int64_t{1} << (levels - 1 - level), 8);
+}
+
+nn::AnyModule make_norm(const std::string& kind, int64_t channels) {
+  if (kind == "layer") return nn::AnyModule(nn::GroupNorm(nn::GroupNormOptions(1, channels)));  // LayerNorm over C,H,W
+  if (kind == "instance") return nn::AnyModule(nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).affine(true)));
+  if (kind == "batch") return nn::AnyModule(nn::BatchNorm2d(channels));
+  return {};
+}
+
+nn::ConvTranspose2d convt(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {
+  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
+}
+
+nn::Conv2d conv(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {
+  return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
+}
+
+torch::Tensor as_4d_latent(const torch::Tensor& z) { return z.dim() == 2 ? z.view({z.size(0), z.size(1), 1, 1}) : z; }
+
+}  // namespace
+
+DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.latent_dim) {
+  const int64_t levels = log2_int(config.resolution) - 2;  // stride-2 stages from 4x4
+  nn::Sequential body;
+  int64_t in = config.latent_dim;
+  for (int64_t level = 0; level < levels; ++level) {
+    const int64_t out = level_channels(config.width, levels, level);
+    const std::string id = std::to_string(level + 1);
+    body->push_back("convt" + id, level == 0 ? convt(in, out, 1, 0, false) : convt(in, out, 2, 1, false));
+    body->push_back("norm" + id, nn::BatchNorm2d(out));
+    body->push_back("relu" + id, nn::ReLU());
+    in = out;
+  }
+  body->push_back("convt" + std::to_string(levels + 1), convt(in, config.channels, 2, 1, true));
+  body->push_back("tanh", nn::Tanh());
+  body_ = register_module("body", body);
+  init_dcgan_weights(*this);
+}
+
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z) { return body_->forward(as_4d_latent(z)); }
+
+DcganCritic::DcganCritic(const ModelConfig& config) {
+  const int64_t levels = log2_int(config.resolution) - 2;
+  const bool bias = config.critic_norm == "none";
+  nn::Sequential body;
+  int64_t in = config.channels;
+  for (int64_t level = levels - 1, id = 1; level >= 0; --level, ++id) {
+    const int64_t out = level_channels(config.width, levels, level);
+    const std::string name = std::to_string(id);
+    body->push_back("conv" + name, conv(in, out, 2, 1, id == 1 || bias));
+    if (id > 1) {
+      auto norm = make_norm(config.critic_norm, out);
+      if (!norm.is_empty()) body->push_back("norm" + name, std::move(norm));
+    }
+    body->push_back("lrelu" + name, nn::LeakyReLU(nn::LeakyReLUOptions().negative_slope(0.2)));
+    in = out;
+  }
+  body->push_back("conv" + std::to_string(levels + 1), conv(in, 1, 1, 0, true));
+  body_ = register_module("body", body);
+  init_dcgan_weights(*this);
+}
+
+torch::Tensor DcganCritic::forward(const torch::Tensor& images) { return body_->forward(images).view({-1}); }
+
+SeedGenerator::SeedGenerator() {
+  const int64_t chans[] = {100, 512, 256, 128, 64, 3};
+  for (int i = 0; i < 5; ++i) {
+    convt_[i] = register_module("ConvT" + std::to_string(i + 1),
+                                i == 0 ? convt(chans[i], chans[i + 1], 1, 0, false)
+                                       : convt(chans[i], chans[i + 1], 2, 1, false));
+    if (i < 4) norm_[i] = register_module("batchN" + std::to_string(i + 1), nn::BatchNorm2d(chans[i + 1]));
+  }
+  init_dcgan_weights(*this);
+}
+
+torch::Tensor SeedGenerator::forward(const torch::Tensor& z) {
+  auto x = as_4d_latent(z);
+  for (int i = 0; i < 4; ++i) x = torch::relu(norm_[i]->forward(convt_[i]->forward(x)));
+  return torch::tanh(convt_[4]->forward(x));
+}
+
+SeedCritic::SeedCritic(const ModelConfig& config) {
+  const int64_t chans[] = {3, 64, 128, 256, 512, 1};
+  for (int i = 0; i < 5; ++i) {
+    conv_[i] = register_module("conv" + std::to_string(i + 1),
+                               i < 4 ? conv(chans[i], chans[i + 1], 2, 1, false) : conv(chans[i], chans[i + 1], 1, 0, false));
+    if (i < 4) {
+      norm_[i] = make_norm(config.critic_norm, chans[i + 1]);
+      if (!norm_[i].is_empty()) register_module("batchN" + std::to_string(i + 1), norm_[i].ptr());
+    }
+  }
+  init_dcgan_weights(*this);
+}
+
+torch::Tensor SeedCritic::forward(const torch::Tensor& images) {
+  auto x = images;
+  for (int i = 0; i < 4; ++i) {
+    x = conv_[i]->forward(x);
+    if (!norm_[i].is_empty()) x = norm_[i].forward(x);
+    x = torch::leaky_relu(x, 0.2);
+  }
+  return conv_[4]->forward(x).view({-1});
+}
+
+std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config) {
+  validate(config);
+  if (config.arch == "seed") return std::make_shared<SeedGenerator>();
+  return std::make_shared<DcganGenerator>(config);
+}
+
+std::shared_ptr<CriticNet> make_critic(const ModelConfig& config) {
+  validate(config);
+  if (config.arch == "seed") return std::make_shared<SeedCritic>(config);
+  return std::make_shared<DcganCritic>(config);
+}
+
+void init_dcgan_weights(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  for (auto& child : module.modules(/*include_self=*/false)) {
+    const std::string type = child->name();
+    const bool is_conv = type.find("Conv") != std::string::npos;
+    const bool is_norm = type.find("Norm") != std::string::npos;
+    if (!is_conv && !is_norm) continue;
+    for (auto& param : child->named_parameters(/*recurse=*/false)) {
+      if (param.key() == "weight") {
+        if (is_conv) {
+          param.value().normal_(0.0, 0.02);
+        } else {
+          param.value().normal_(1.0, 0.02);
+        }
+      } else if (param.key() == "bias") {
+        param.value().zero_();
+      }
+    }
+  }
+}
+
+void copy_module_state(torch::nn::Module& from, torch::nn::Module& to) {
+  torch::NoGradGuard no_grad;
+  auto src_params = from.named_parameters();
+  for (auto& p : to.named_parameters()) p.value().copy_(src_params[p.key()]);
+  auto src_buffers = from.named_buffers();
+  for (auto& b : to.named_buffers()) b.value().copy_(src_buffers[b.key()]);
+}
+
+int64_t count_parameters(torch::nn::Module& module) {
+  int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace wgan

@@ -1,0 +1,82 @@
+#include "wgan/train/sampling.h"
+
+#include <filesystem>
+#include <iostream>
+
+#include "wgan/io/image_grid.h"
+#include "wgan/train/checkpoint.h"
+#include "wgan/train/trainer.h"
+#include "wgan/util/atomic_file.h"
+#include "wgan/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace wgan {
+
+void validate(const SampleConfig& c) {
+  if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
+  if (c.num <= 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
+  if (c.nrow <= 0) throw UserError("--nrow must be positive");
+  if (c.batch <= 0) throw UserError("--batch must be positive");
+  if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
+}
+
+LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device) {
+  const std::string file = resolve_checkpoint(checkpoint_or_run_dir);
+  CheckpointReader reader(file, device);
+  LoadedGenerator loaded;
+  loaded.config = reader.config();
+  loaded.source = file;
+  loaded.net = make_generator(loaded.config.model);
+  loaded.net->to(device);
+  loaded.is_ema = use_ema && reader.has("G_ema");
+  if (use_ema && !loaded.is_ema) std::cerr << "note: " << file << " has no EMA generator; using G\n";
+  reader.load_module(loaded.is_ema ? "G_ema" : "G", *loaded.net);
+  loaded.net->eval();
+  return loaded;
+}
+
+torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
+                       int64_t batch) {
+  torch::NoGradGuard no_grad;
+  // z is drawn on the CPU from a private generator: the same seed gives the same z on any device.
+  auto rng = at::detail::createCPUGenerator(seed);
+  auto z = torch::randn({count, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32));
+  std::vector<torch::Tensor> chunks;
+  for (int64_t start = 0; start < count; start += batch) {
+    chunks.push_back(net.forward(z.narrow(0, start, std::min(batch, count - start)).to(device)).cpu());
+  }
+  return torch::cat(chunks);
+}
+
+std::vector<std::string> run_sample(const SampleConfig& c) {
+  validate(c);
+  const auto device = resolve_device(c.device);
+  auto loaded = load_generator(c.checkpoint, c.use_ema, device);
+  auto images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
+  std::vector<std::string> written;
+  if (!c.out_dir.empty()) {
+    ensure_writable_dir(c.out_dir);
+    for (int64_t i = 0; i < c.num; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+      const std::string path = (fs::path(c.out_dir) / name).string();
+      GridOptions single;
+      single.nrow = 1;
+      single.padding = 0;
+      write_png(path, make_grid(images.narrow(0, i, 1), single));
+      written.push_back(path);
+    }
+  } else {
+    const std::string path = c.grid.empty() ? "samples.png" : c.grid;
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) ensure_writable_dir(parent.string());
+    GridOptions grid;
+    grid.nrow = c.nrow;
+    write_png(path, make_grid(images, grid));
+    written.push_back(path);
+  }
+  return written;
+}
+
+}  // namespace wgan

@@ -1,0 +1,150 @@
+#include "wgan/train/train_command.h"
+
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "wgan/data/fashion_mnist.h"
+#include "wgan/train/checkpoint.h"
+#include "wgan/train/trainer.h"
+#include "wgan/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace wgan {
+
+const std::set<std::string>& resumable_flags() {
+  static const std::set<std::string> flags = {
+      "--kimg", "--steps", "--epochs", "--threads", "--device", "--data-dir", "--log-every", "--sample-every",
+      "--checkpoint-every", "--keep-checkpoints", "--name", "--run-dir", "--quiet", "--resume", "--dry-run"};
+  return flags;
+}
+
+namespace {
+
+// The run directory a checkpoint belongs to: RUN/checkpoints/ckpt-N.pt -> RUN.
+std::string run_dir_of(const std::string& resume_arg, const std::string& file, const std::string& saved_run_dir) {
+  if (fs::is_directory(resume_arg)) return resume_arg;
+  const fs::path parent = fs::path(file).parent_path();
+  if (parent.filename() == "checkpoints") return parent.parent_path().string();
+  return saved_run_dir;
+}
+
+bool holds_a_run(const std::string& run_dir) {
+  return !list_checkpoints(run_dir).empty() || fs::exists(fs::path(run_dir) / "metrics.jsonl");
+}
+
+void clear_run(const std::string& run_dir) {
+  std::error_code ec;
+  for (const char* part : {"checkpoints", "samples"}) fs::remove_all(fs::path(run_dir) / part, ec);
+  for (const char* part : {"metrics.jsonl", "config.json"}) fs::remove(fs::path(run_dir) / part, ec);
+}
+
+// Merges the length / runtime flags given on the command line into the checkpoint's config.
+TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
+  for (const auto& flag : cmd.given_flags) {
+    if (!resumable_flags().count(flag)) {
+      throw UserError(flag + " cannot be changed when resuming: the checkpoint fixes it (resumable: --kimg, "
+                      "--steps, --epochs, --threads, --device, --data-dir, intervals, --run-dir)");
+    }
+  }
+  TrainConfig c = saved;
+  const TrainConfig& given = cmd.config;
+  auto was_given = [&](const char* flag) { return cmd.given_flags.count(flag) > 0; };
+  if (was_given("--kimg") || was_given("--steps") || was_given("--epochs")) {
+    c.kimg = given.kimg;
+    c.steps = given.steps;
+    c.epochs = given.epochs;
+  }
+  if (was_given("--threads")) c.threads = given.threads;
+  if (was_given("--device")) c.device = given.device;
+  if (was_given("--data-dir")) c.data_dir = given.data_dir;
+  if (was_given("--log-every")) c.log_every = given.log_every;
+  if (was_given("--sample-every")) c.sample_every = given.sample_every;
+  if (was_given("--checkpoint-every")) c.checkpoint_every = given.checkpoint_every;
+  if (was_given("--keep-checkpoints")) c.keep_checkpoints = given.keep_checkpoints;
+  return c;
+}
+
+}  // namespace
+
+TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
+  std::string checkpoint_file;
+  TrainConfig config = cmd.config;
+  if (!cmd.resume.empty()) {
+    checkpoint_file = resolve_checkpoint(cmd.resume);
+    CheckpointReader reader(checkpoint_file);
+    config = resumed_config(cmd, reader.config());
+    const bool run_dir_given = cmd.given_flags.count("--name") || cmd.given_flags.count("--run-dir");
+    config.run_dir = run_dir_given ? cmd.config.run_dir : run_dir_of(cmd.resume, checkpoint_file, config.run_dir);
+  }
+  validate(config);
+
+  torch::set_num_threads(static_cast<int>(config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency())));
+
+  ImageDataset dataset = load_fashion_mnist(config.data_dir, FashionMnistSplit::kTrain, config.max_images);
+  // Resolution and channels come from the data; a flag that disagrees is an error, not a silent resize.
+  for (const auto& [flag, wanted, actual] : {std::tuple{"--resolution", config.model.resolution, dataset.resolution()},
+                                             std::tuple{"--channels", config.model.channels, dataset.channels()}}) {
+    if (cmd.given_flags.count(flag) && wanted != actual) {
+      throw UserError(std::string(flag) + " " + std::to_string(wanted) + " does not match the dataset (" +
+                      dataset.name + " is " + std::to_string(dataset.resolution()) + "x" +
+                      std::to_string(dataset.resolution()) + " with " + std::to_string(dataset.channels()) +
+                      " channel(s)): drop the flag, or train on a dataset prepared at that size");
+    }
+  }
+  config.model.resolution = dataset.resolution();
+  config.model.channels = dataset.channels();
+  const bool length_given = cmd.given_flags.count("--kimg") || cmd.given_flags.count("--steps") ||
+                            cmd.given_flags.count("--epochs");
+  if (cmd.resume.empty() || length_given) resolve(config, dataset.size());
+
+  if (cmd.dry_run) {
+    std::cout << to_json(config).dump(2) << std::endl;
+    return TrainExit::kFinished;
+  }
+  if (cmd.resume.empty() && holds_a_run(config.run_dir)) {
+    if (!cmd.overwrite) {
+      throw UserError(config.run_dir + " already holds a run: pass --resume " + config.run_dir +
+                      " to continue it, --overwrite to start over, or another --name");
+    }
+    clear_run(config.run_dir);
+  }
+
+  Trainer trainer(config, dataset, cmd.quiet);
+  if (!checkpoint_file.empty()) {
+    trainer.resume(checkpoint_file);
+    if (!cmd.quiet) {
+      std::cerr << "resuming " << checkpoint_file << " at step " << trainer.state().step << " of "
+                << config.total_steps << "\n";
+    }
+  } else if (!cmd.quiet) {
+    std::cerr << "training " << config.loss << " on " << dataset.name << " (" << dataset.size() << " images, "
+              << config.model.resolution << "x" << config.model.resolution << "x" << config.model.channels
+              << ") for " << config.total_steps << " generator steps on " << trainer.device() << "; G "
+              << count_parameters(trainer.generator()) << " params, D " << count_parameters(trainer.critic())
+              << " params\n";
+  }
+
+  Trainer::Outcome outcome;
+  try {
+    outcome = trainer.run(stop);
+  } catch (const TrainingDiverged& e) {
+    std::cerr << "\nerror: " << e.what() << "\n";
+    return TrainExit::kDiverged;
+  }
+  if (outcome == Trainer::Outcome::kInterrupted) return TrainExit::kInterrupted;
+  if (!cmd.quiet) {
+    const auto checkpoints = list_checkpoints(config.run_dir);
+    std::cerr << "done: " << trainer.state().step << " steps in "
+              << static_cast<int64_t>(trainer.state().train_seconds) << " s. Results in " << config.run_dir
+              << "/\n  samples:     " << (fs::path(config.run_dir) / "samples").string()
+              << "/ (one grid per interval; the last is the final one)\n  checkpoint:  "
+              << (checkpoints.empty() ? std::string("none") : checkpoints.front())
+              << "\n  metrics:     " << (fs::path(config.run_dir) / "metrics.jsonl").string()
+              << "\n  more images: wgan sample --checkpoint " << config.run_dir << " --num 64 --grid grid.png\n";
+  }
+  return TrainExit::kFinished;
+}
+
+}  // namespace wgan

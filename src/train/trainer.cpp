@@ -1,0 +1,322 @@
+#include "wgan/train/trainer.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "wgan/io/image_grid.h"
+#include "wgan/util/atomic_file.h"
+#include "wgan/util/error.h"
+#include "wgan/util/progress.h"
+
+namespace fs = std::filesystem;
+
+namespace wgan {
+
+void StepStats::add(const StepStats& o) {
+  critic_loss += o.critic_loss;
+  wasserstein += o.wasserstein;
+  penalty += o.penalty;
+  generator_loss += o.generator_loss;
+  count += o.count;
+}
+
+StepStats StepStats::mean() const {
+  StepStats m = *this;
+  if (count > 0) {
+    m.critic_loss /= count;
+    m.wasserstein /= count;
+    m.penalty /= count;
+    m.generator_loss /= count;
+    m.count = 1;
+  }
+  return m;
+}
+
+torch::Device resolve_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  const bool has_cuda = torch::cuda::is_available();
+  if (name == "cuda") {
+    if (!has_cuda) throw UserError("--device cuda: no CUDA device is available to this LibTorch build");
+    return torch::Device(torch::kCUDA, 0);
+  }
+  return has_cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<torch::Tensor> params) {
+  if (c.loss == "wgan") {
+    return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(*c.lr));
+  }
+  return std::make_unique<torch::optim::Adam>(std::move(params),
+                                              torch::optim::AdamOptions(*c.lr).betas({*c.beta1, *c.beta2}));
+}
+
+void set_requires_grad(torch::nn::Module& module, bool on) {
+  for (auto& p : module.parameters()) p.requires_grad_(on);
+}
+
+// Sum of squared gradients, one host read for the whole network.
+double squared_grad_norm(torch::nn::Module& module) {
+  torch::NoGradGuard no_grad;
+  torch::Tensor total;
+  for (const auto& p : module.parameters()) {
+    if (!p.grad().defined()) continue;
+    auto s = p.grad().pow(2).sum();
+    total = total.defined() ? total + s : s;
+  }
+  return total.defined() ? total.item<double>() : 0.0;
+}
+
+}  // namespace
+
+Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
+    : config_(std::move(config)),
+      dataset_(dataset),
+      quiet_(quiet),
+      device_(resolve_device(config_.device)),
+      loss_(make_loss(config_.loss)),
+      batcher_(dataset, config_.batch, config_.seed) {
+  validate(config_);
+  if (config_.model.resolution != dataset.resolution() || config_.model.channels != dataset.channels()) {
+    throw UserError("the dataset is " + std::to_string(dataset.resolution()) + "x" +
+                    std::to_string(dataset.resolution()) + " with " + std::to_string(dataset.channels()) +
+                    " channel(s) but the model expects --resolution " + std::to_string(config_.model.resolution) +
+                    " --channels " + std::to_string(config_.model.channels));
+  }
+  loss_options_.gp_lambda = config_.gp_lambda;
+  loss_options_.clip = config_.clip;
+  if (config_.model.critic_norm == "batch" && config_.loss == "wgan-gp" && !quiet_) {
+    std::cerr << "warning: --critic-norm batch mixes samples inside a batch, so the gradient penalty is no longer "
+                 "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
+  }
+  torch::manual_seed(config_.seed);
+  generator_ = make_generator(config_.model);
+  critic_ = make_critic(config_.model);
+  if (config_.ema_kimg > 0) {
+    generator_ema_ = make_generator(config_.model);
+    copy_module_state(*generator_, *generator_ema_);
+    generator_ema_->eval();
+    set_requires_grad(*generator_ema_, false);
+  }
+  // The fixed z comes from its own generator so it does not depend on the device.
+  auto z_generator = at::detail::createCPUGenerator(config_.seed + 7919);
+  fixed_z_ = torch::randn({config_.sample_count, config_.model.latent_dim}, z_generator,
+                          torch::TensorOptions().dtype(torch::kFloat32));
+  generator_->to(device_);
+  critic_->to(device_);
+  if (generator_ema_) generator_ema_->to(device_);
+  fixed_z_ = fixed_z_.to(device_);
+  generator_opt_ = make_optimizer(config_, generator_->parameters());
+  critic_opt_ = make_optimizer(config_, critic_->parameters());
+}
+
+void Trainer::resume(const std::string& checkpoint_file) {
+  CheckpointReader reader(checkpoint_file, device_);
+  const auto& saved = reader.config().model;
+  const auto& ours = config_.model;
+  if (saved.arch != ours.arch || saved.resolution != ours.resolution || saved.channels != ours.channels ||
+      saved.latent_dim != ours.latent_dim || saved.width != ours.width || saved.critic_norm != ours.critic_norm ||
+      reader.config().loss != config_.loss) {
+    throw UserError("checkpoint " + checkpoint_file + " was trained with other networks or another loss");
+  }
+  reader.load_module("G", *generator_);
+  reader.load_module("D", *critic_);
+  if (generator_ema_) {
+    reader.load_module(reader.has("G_ema") ? "G_ema" : "G", *generator_ema_);
+  }
+  reader.load_optimizer("opt_G", *generator_opt_);
+  reader.load_optimizer("opt_D", *critic_opt_);
+  fixed_z_ = reader.tensor("fixed_z").to(device_);
+  reader.restore_rng();
+  state_ = reader.state();
+  last_checkpoint_ = checkpoint_file;
+}
+
+void Trainer::check_finite(double value, const char* term) const {
+  if (std::isfinite(value)) return;
+  std::string message = "training diverged at step " + std::to_string(state_.step + 1) + ": " + term + " is " +
+                        (std::isnan(value) ? "NaN" : "Inf") + "; nothing was saved from this step";
+  message += last_checkpoint_.empty() ? " (no checkpoint was written yet)"
+                                      : "; the last good checkpoint is " + last_checkpoint_;
+  throw TrainingDiverged(message);
+}
+
+StepStats Trainer::train_step() {
+  const auto critic_fn = [this](const torch::Tensor& x) { return critic_->forward(x); };
+  const int64_t batch = config_.batch;
+  const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
+  StepStats stats;
+
+  // Critic steps. The generator runs without autograd here: its graph would be thrown away.
+  for (int64_t i = 0; i < *config_.n_critic; ++i) {
+    auto real = to_signed_unit(batcher_.batch(state_.real_batches).to(device_));
+    torch::Tensor fake;
+    {
+      torch::NoGradGuard no_grad;
+      fake = generator_->forward(torch::randn({batch, config_.model.latent_dim}, float_opts));
+    }
+    auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
+    critic_opt_->zero_grad();
+    terms.loss.backward();
+    const double loss = terms.loss.item<double>();
+    const double penalty = terms.penalty.item<double>();
+    check_finite(loss - penalty, "critic loss (real/fake term)");
+    check_finite(penalty, "gradient penalty");
+    check_finite(squared_grad_norm(*critic_), "critic gradient");
+    critic_opt_->step();
+    loss_.after_critic_step(critic_->parameters(), loss_options_);
+    ++state_.real_batches;
+    stats.critic_loss += loss;
+    stats.penalty += penalty;
+    stats.wasserstein += (terms.real_score - terms.fake_score).item<double>();
+  }
+  stats.critic_loss /= static_cast<double>(*config_.n_critic);
+  stats.penalty /= static_cast<double>(*config_.n_critic);
+  stats.wasserstein /= static_cast<double>(*config_.n_critic);
+
+  // Generator step. The critic's weights are frozen so their gradients are not computed.
+  set_requires_grad(*critic_, false);
+  auto fake = generator_->forward(torch::randn({batch, config_.model.latent_dim}, float_opts));
+  auto g_loss = loss_.generator(critic_->forward(fake));
+  generator_opt_->zero_grad();
+  g_loss.backward();
+  set_requires_grad(*critic_, true);
+  stats.generator_loss = g_loss.item<double>();
+  check_finite(stats.generator_loss, "generator loss");
+  check_finite(squared_grad_norm(*generator_), "generator gradient");
+  generator_opt_->step();
+  state_.g_images += batch;
+  update_ema();
+  ++state_.step;
+  stats.count = 1;
+  return stats;
+}
+
+void Trainer::update_ema() {
+  if (!generator_ema_) return;
+  // Half-life in images, ramped up early so the average does not drag in the random start.
+  double half_life = config_.ema_kimg * 1000.0;
+  if (config_.ema_rampup > 0) half_life = std::min(half_life, static_cast<double>(state_.g_images) * config_.ema_rampup);
+  const double beta = std::pow(0.5, static_cast<double>(config_.batch) / std::max(half_life, 1e-8));
+  torch::NoGradGuard no_grad;
+  auto params = generator_->parameters();
+  auto ema_params = generator_ema_->parameters();
+  for (size_t i = 0; i < params.size(); ++i) ema_params[i].copy_(params[i].lerp(ema_params[i], beta));
+  auto buffers = generator_->buffers();
+  auto ema_buffers = generator_ema_->buffers();
+  for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
+}
+
+std::string Trainer::save_samples() {
+  const std::string dir = (fs::path(config_.run_dir) / "samples").string();
+  ensure_writable_dir(dir);
+  char name[32];
+  std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(state_.step));
+  const std::string path = (fs::path(dir) / name).string();
+  auto& net = sampling_generator();
+  const bool was_training = net.is_training();
+  net.eval();
+  torch::Tensor images;
+  {
+    torch::NoGradGuard no_grad;
+    images = net.forward(fixed_z_);
+  }
+  net.train(was_training);
+  GridOptions grid;
+  grid.nrow = config_.grid_nrow;
+  write_png(path, make_grid(images, grid));
+  return path;
+}
+
+std::string Trainer::save_checkpoint() {
+  // A checkpoint is only written from finite weights: never replace a good one with a bad one.
+  for (auto* net : {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())}) {
+    for (const auto& p : net->parameters()) {
+      if (!torch::isfinite(p).all().item<bool>()) {
+        throw TrainingDiverged("refusing to checkpoint non-finite weights at step " + std::to_string(state_.step));
+      }
+    }
+  }
+  ensure_writable_dir((fs::path(config_.run_dir) / "checkpoints").string());
+  const std::string path = checkpoint_path(config_.run_dir, state_.step);
+  CheckpointParts parts;
+  parts.config = &config_;
+  parts.state = &state_;
+  parts.generator = generator_.get();
+  parts.critic = critic_.get();
+  parts.generator_ema = generator_ema_.get();
+  parts.generator_opt = generator_opt_.get();
+  parts.critic_opt = critic_opt_.get();
+  parts.fixed_z = fixed_z_;
+  wgan::save_checkpoint(path, parts);
+  last_checkpoint_ = path;
+  prune_checkpoints(config_.run_dir, config_.keep_checkpoints);
+  return path;
+}
+
+void Trainer::write_metrics(const StepStats& s, double images_per_second) {
+  nlohmann::json line = {
+      {"step", state_.step},
+      {"kimg", static_cast<double>(state_.real_batches * config_.batch) / 1000.0},
+      {"time_s", state_.train_seconds},
+      {"images_per_s", images_per_second},
+      {"critic_loss", s.critic_loss},
+      {"wasserstein", s.wasserstein},
+      {"penalty", s.penalty},
+      {"generator_loss", s.generator_loss},
+  };
+  append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
+}
+
+Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
+  ensure_writable_dir(config_.run_dir);
+  write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+  if (state_.step >= config_.total_steps) return Outcome::kFinished;
+
+  ProgressBar progress("train", config_.total_steps, state_.step);
+  StepStats window;
+  auto window_start = std::chrono::steady_clock::now();
+  int64_t window_real_batches = state_.real_batches;
+  double rate = 0.0;
+  char suffix[160] = "";
+
+  while (state_.step < config_.total_steps) {
+    if (stop && stop->load()) {
+      const std::string path = save_checkpoint();
+      if (!quiet_) {
+        progress.finish();
+        std::cerr << "interrupted at step " << state_.step << ": checkpoint written to " << path << "\n";
+      }
+      return Outcome::kInterrupted;
+    }
+    const auto step_start = std::chrono::steady_clock::now();
+    window.add(train_step());
+    state_.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+
+    const bool last = state_.step == config_.total_steps;
+    if (state_.step % config_.log_every == 0 || last) {
+      const auto now = std::chrono::steady_clock::now();
+      const double seconds = std::chrono::duration<double>(now - window_start).count();
+      rate = seconds > 0 ? static_cast<double>((state_.real_batches - window_real_batches) * config_.batch) / seconds : 0;
+      const StepStats mean = window.mean();
+      write_metrics(mean, rate);
+      std::snprintf(suffix, sizeof suffix, "kimg %.1f | %.0f img/s | D %.3f W %.3f GP %.3f G %.3f",
+                    static_cast<double>(state_.real_batches * config_.batch) / 1000.0, rate, mean.critic_loss,
+                    mean.wasserstein, mean.penalty, mean.generator_loss);
+      window = StepStats();
+      window_start = now;
+      window_real_batches = state_.real_batches;
+    }
+    if (state_.step % config_.sample_every == 0 || last) save_samples();
+    if (state_.step % config_.checkpoint_every == 0 || last) save_checkpoint();
+    if (!quiet_) progress.update(state_.step, suffix, last);
+  }
+  if (!quiet_) progress.finish();
+  return Outcome::kFinished;
+}
+
+}  // namespace wgan

@@ -1,0 +1,110 @@
+#include "wgan/models/networks.h"
+
+#include <gtest/gtest.h>
+
+#include "wgan/util/error.h"
+
+namespace wgan {
+namespace {
+
+TEST(Networks, ShapesForEveryResolutionAndChannelCount) {
+  for (int64_t resolution : {32, 64, 128, 256}) {
+    for (int64_t channels : {1, 3}) {
+      ModelConfig config;
+      config.resolution = resolution;
+      config.channels = channels;
+      config.width = 4;
+      config.latent_dim = 16;
+      auto g = make_generator(config);
+      auto d = make_critic(config);
+      auto images = g->forward(torch::randn({2, 16}));
+      ASSERT_EQ(images.sizes(), torch::IntArrayRef({2, channels, resolution, resolution}));
+      EXPECT_LE(images.abs().max().item<double>(), 1.0);
+      EXPECT_EQ(d->forward(images).sizes(), torch::IntArrayRef({2}));
+    }
+  }
+}
+
+TEST(Networks, SeedGeneratorHasTheSeedsNames) {
+  SeedGenerator g;
+  auto params = g.named_parameters();
+  auto buffers = g.named_buffers();
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(params.contains("ConvT" + std::to_string(i) + ".weight"));
+  EXPECT_FALSE(params.contains("ConvT1.bias"));  // the seed has bias=False everywhere
+  for (int i = 1; i <= 4; ++i) {
+    EXPECT_TRUE(params.contains("batchN" + std::to_string(i) + ".weight"));
+    EXPECT_TRUE(buffers.contains("batchN" + std::to_string(i) + ".running_mean"));
+  }
+  EXPECT_EQ(params["ConvT1.weight"].sizes(), torch::IntArrayRef({100, 512, 4, 4}));
+  EXPECT_EQ(params["ConvT5.weight"].sizes(), torch::IntArrayRef({64, 3, 4, 4}));
+  EXPECT_EQ(g.forward(torch::randn({2, 100, 1, 1})).sizes(), torch::IntArrayRef({2, 3, 64, 64}));
+}
+
+TEST(Networks, SeedCriticHasTheSeedsNames) {
+  ModelConfig config;
+  config.arch = "seed";
+  config.resolution = 64;
+  config.channels = 3;
+  config.critic_norm = "batch";
+  SeedCritic d(config);
+  auto params = d.named_parameters();
+  for (int i = 1; i <= 5; ++i) EXPECT_TRUE(params.contains("conv" + std::to_string(i) + ".weight"));
+  for (int i = 1; i <= 4; ++i) EXPECT_TRUE(params.contains("batchN" + std::to_string(i) + ".weight"));
+  EXPECT_EQ(params["conv5.weight"].sizes(), torch::IntArrayRef({1, 512, 4, 4}));
+  EXPECT_EQ(d.forward(torch::randn({2, 3, 64, 64})).sizes(), torch::IntArrayRef({2}));
+}
+
+// With a per-sample normalisation, one image's score must not depend on the rest of the batch;
+// that independence is what makes the gradient penalty a per-sample quantity.
+TEST(Networks, PerSampleNormsKeepScoresIndependentOfTheBatch) {
+  for (const std::string norm : {"layer", "instance", "none", "batch"}) {
+    ModelConfig config;
+    config.width = 8;
+    config.critic_norm = norm;
+    torch::manual_seed(1);
+    auto d = make_critic(config);
+    auto a = torch::randn({4, 1, 32, 32});
+    auto b = a.clone();
+    b.narrow(0, 1, 3).normal_();
+    const double diff = (d->forward(a)[0] - d->forward(b)[0]).abs().item<double>();
+    if (norm == "batch") {
+      EXPECT_GT(diff, 1e-6) << "batch norm should couple the samples";
+    } else {
+      EXPECT_NEAR(diff, 0.0, 1e-5) << norm;
+    }
+  }
+}
+
+TEST(Networks, ValidationNamesTheFlag) {
+  ModelConfig config;
+  config.resolution = 48;
+  try {
+    validate(config);
+    FAIL() << "resolution 48 accepted";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--resolution"), std::string::npos);
+  }
+  config.resolution = 32;
+  config.critic_norm = "spectral";
+  EXPECT_THROW(validate(config), UserError);
+  config.critic_norm = "layer";
+  config.arch = "seed";
+  EXPECT_THROW(validate(config), UserError);  // the seed's networks are 64x64 RGB only
+}
+
+TEST(Networks, CopyModuleStateMakesIdenticalOutputs) {
+  ModelConfig config;
+  config.width = 8;
+  torch::manual_seed(5);
+  auto a = make_generator(config);
+  torch::manual_seed(6);
+  auto b = make_generator(config);
+  copy_module_state(*a, *b);
+  a->eval();
+  b->eval();
+  auto z = torch::randn({3, 100});
+  EXPECT_NEAR((a->forward(z) - b->forward(z)).abs().max().item<double>(), 0.0, 1e-7);
+}
+
+}  // namespace
+}  // namespace wgan

@@ -1,0 +1,151 @@
+// wgan: the command-line front end. Parses flags into the config structs and calls the library.
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "wgan/losses/losses.h"
+#include "wgan/train/sampling.h"
+#include "wgan/train/train_command.h"
+#include "wgan/util/error.h"
+
+namespace {
+
+std::atomic<bool> g_stop_requested{false};
+
+// Ctrl-C / SIGTERM: ask the training loop to checkpoint and stop; a second one kills at once.
+void on_stop_signal(int signal_number) {
+  if (g_stop_requested.exchange(true)) {
+    std::signal(signal_number, SIG_DFL);
+    std::raise(signal_number);
+  }
+}
+
+void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, uint64_t& steps, double& kimg,
+                       double& epochs, int64_t& n_critic, double& lr, double& beta1, double& beta2) {
+  auto& c = t.config;
+  auto& m = c.model;
+  cmd.add_option("--data", c.data, "Dataset: fashion-mnist (built in, 28x28 padded to 32x32)")->capture_default_str();
+  cmd.add_option("--data-dir", c.data_dir, "Folder holding Fashion-MNIST's idx .gz files")->capture_default_str();
+  cmd.add_option("--max-images", c.max_images, "Use only the first N images (0 = all)")->capture_default_str();
+  cmd.add_option("--arch", m.arch, "Networks: dcgan (any resolution) or seed (the blog post's exact 64x64 RGB)")
+      ->capture_default_str();
+  cmd.add_option("--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
+  cmd.add_option("--channels", m.channels, "1 or 3 (default: from the dataset)");
+  cmd.add_option("--latent-dim", m.latent_dim, "Size of the latent vector z")->capture_default_str();
+  cmd.add_option("--width", m.width, "Channels of the highest-resolution layer (x2 per level, at most x8)")
+      ->capture_default_str();
+  cmd.add_option("--critic-norm", m.critic_norm,
+                 "Critic normalisation: layer (WGAN-GP paper), instance, none, batch (the seed's; breaks the "
+                 "per-sample penalty)")
+      ->capture_default_str();
+  cmd.add_option("--loss", c.loss, "wgan-gp, wgan (weight clipping) or gan (non-saturating BCE)")
+      ->capture_default_str();
+  cmd.add_option("--gp-lambda", c.gp_lambda, "Gradient penalty weight (wgan-gp)")->capture_default_str();
+  cmd.add_option("--clip", c.clip, "Weight clipping bound (wgan)")->capture_default_str();
+  cmd.add_option("--batch", c.batch, "Images per critic step and per generator step")->capture_default_str();
+  cmd.add_option("--n-critic", n_critic, "Critic steps per generator step (default: wgan-gp 5, wgan 5, gan 1)");
+  cmd.add_option("--lr", lr, "Learning rate (default: wgan-gp 1e-4 Adam, wgan 5e-5 RMSprop, gan 2e-4 Adam)");
+  cmd.add_option("--beta1", beta1, "Adam beta1 (default: wgan-gp 0, gan 0.5)");
+  cmd.add_option("--beta2", beta2, "Adam beta2 (default: wgan-gp 0.9, gan 0.999)");
+  cmd.add_option("--ema-kimg", c.ema_kimg, "Half-life of the generator's moving average in kimg (0 = no EMA)")
+      ->capture_default_str();
+  cmd.add_option("--steps", steps, "Run length in generator steps (the run's total; default 2000)");
+  cmd.add_option("--kimg", kimg, "Run length in thousands of real images shown to the critic");
+  cmd.add_option("--epochs", epochs, "Run length in passes of the critic over the dataset");
+  cmd.add_option("--seed", c.seed, "Seeds weights, noise, data order and the fixed sample z")->capture_default_str();
+  cmd.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  cmd.add_option("--device", c.device, "cpu, cuda or auto")->capture_default_str();
+  cmd.add_option("--name", name, "Run name: the run directory is runs/NAME");
+  cmd.add_option("--run-dir", c.run_dir, "Run directory (any path; overrides --name)")->capture_default_str();
+  cmd.add_option("--log-every", c.log_every, "Generator steps between metrics.jsonl lines")->capture_default_str();
+  cmd.add_option("--sample-every", c.sample_every, "Generator steps between sample grids")->capture_default_str();
+  cmd.add_option("--checkpoint-every", c.checkpoint_every, "Generator steps between checkpoints (one is always "
+                 "written at the end and on Ctrl-C)")->capture_default_str();
+  cmd.add_option("--keep-checkpoints", c.keep_checkpoints, "How many of the newest checkpoints to keep")
+      ->capture_default_str();
+  cmd.add_option("--sample-count", c.sample_count, "Images in each sample grid")->capture_default_str();
+  cmd.add_option("--nrow", c.grid_nrow, "Images per grid row")->capture_default_str();
+  cmd.add_option("--resume", t.resume, "Continue a run: its directory (newest readable checkpoint) or a checkpoint "
+                 "file; give a longer --steps/--kimg/--epochs to extend it");
+  cmd.add_flag("--overwrite", t.overwrite, "Start over in a run directory that already holds a run (deletes its "
+               "checkpoints, samples and metrics)");
+  cmd.add_flag("--dry-run", t.dry_run, "Print the resolved config as JSON and exit");
+  cmd.add_flag("--quiet", t.quiet, "No progress bar");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wgan: train Wasserstein GANs with gradient penalty on images, and sample from them"};
+  app.require_subcommand(1);
+  app.set_help_all_flag("--help-all", "Help for every command");
+
+  // train
+  wgan::TrainCommand train;
+  std::string name;
+  uint64_t steps = 0;
+  double kimg = 0, epochs = 0, lr = 0, beta1 = 0, beta2 = 0;
+  int64_t n_critic = 0;
+  auto* train_cmd = app.add_subcommand("train", "Train a generator (default: WGAN-GP on Fashion-MNIST)");
+  add_train_options(*train_cmd, train, name, steps, kimg, epochs, n_critic, lr, beta1, beta2);
+
+  // sample
+  wgan::SampleConfig sample;
+  bool no_ema = false;
+  auto* sample_cmd = app.add_subcommand("sample", "Generate images from a checkpoint");
+  sample_cmd->add_option("--checkpoint", sample.checkpoint, "Checkpoint file, or a run directory (its newest)")
+      ->required();
+  sample_cmd->add_option("--num", sample.num, "How many images")->capture_default_str();
+  sample_cmd->add_option("--out", sample.out_dir, "Write one PNG per image into this folder");
+  sample_cmd->add_option("--grid", sample.grid, "Write one grid PNG (the default, samples.png)");
+  sample_cmd->add_option("--nrow", sample.nrow, "Images per grid row")->capture_default_str();
+  sample_cmd->add_option("--seed", sample.seed, "Latent seed: the same seed gives the same images")
+      ->capture_default_str();
+  sample_cmd->add_flag("--no-ema", no_ema, "Use the raw generator instead of its moving average");
+  sample_cmd->add_option("--device", sample.device, "cpu, cuda or auto")->capture_default_str();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  try {
+    if (*train_cmd) {
+      for (const auto* opt : train_cmd->get_options()) {
+        if (opt->count() > 0 && !opt->get_name().empty()) {
+          // get_name() is the long form ("--width"); record what the user set explicitly.
+          train.given_flags.insert(opt->get_name(false, true).substr(0, opt->get_name(false, true).find(',')));
+        }
+      }
+      if (train_cmd->count("--steps")) train.config.steps = static_cast<int64_t>(steps);
+      if (train_cmd->count("--kimg")) train.config.kimg = kimg;
+      if (train_cmd->count("--epochs")) train.config.epochs = epochs;
+      if (train_cmd->count("--n-critic")) train.config.n_critic = n_critic;
+      if (train_cmd->count("--lr")) train.config.lr = lr;
+      if (train_cmd->count("--beta1")) train.config.beta1 = beta1;
+      if (train_cmd->count("--beta2")) train.config.beta2 = beta2;
+      if (train_cmd->count("--name") && !train_cmd->count("--run-dir")) train.config.run_dir = "runs/" + name;
+      std::signal(SIGINT, on_stop_signal);
+      std::signal(SIGTERM, on_stop_signal);
+      return static_cast<int>(wgan::run_train(train, &g_stop_requested));
+    }
+    if (*sample_cmd) {
+      sample.use_ema = !no_ema;
+      for (const auto& path : wgan::run_sample(sample)) std::cout << path << "\n";
+      return 0;
+    }
+  } catch (const wgan::UserError& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << std::endl;
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+  return 0;
+}
