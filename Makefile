@@ -9,7 +9,7 @@ APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread li
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: deps build demo test bench clean
+.PHONY: deps build demo test bench clean docs
 
 deps:
 	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then echo "deps: all packages present"; else \
@@ -27,3 +27,7 @@ test: build
 
 clean:
 	rm -rf $(BUILD)
+
+docs: build
+	{ echo '# `wgan` command-line help'; echo; echo 'Generated with `wgan COMMAND --help` (regenerate after changing options: `make docs`).'; \
+	  for c in train sample; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md

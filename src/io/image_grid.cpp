@@ -1,10 +1,11 @@
 #include "wgan/io/image_grid.h"
 
+#if WGAN_HAVE_OPENCV
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
+#endif
 
 #include "wgan/data/dataset.h"
-#include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -25,28 +26,16 @@ torch::Tensor make_grid(const torch::Tensor& images, const GridOptions& o) {
   return grid;
 }
 
-void write_png(const std::string& path, const torch::Tensor& hwc_uint8) {
-  auto t = hwc_uint8.contiguous().cpu();
-  TORCH_CHECK(t.dim() == 3 && t.scalar_type() == torch::kUInt8, "write_png expects H x W x C uint8");
-  const int channels = static_cast<int>(t.size(2));
-  cv::Mat image(static_cast<int>(t.size(0)), static_cast<int>(t.size(1)), CV_8UC(channels), t.data_ptr<uint8_t>());
-  cv::Mat bgr;
-  if (channels == 3) {
-    cv::cvtColor(image, bgr, cv::COLOR_RGB2BGR);
-  } else {
-    bgr = image;
-  }
-  std::vector<uchar> encoded;
-  if (!cv::imencode(".png", bgr, encoded)) throw UserError("cannot encode PNG for " + path);
-  write_file_atomic(path, std::string(encoded.begin(), encoded.end()));
-}
-
 torch::Tensor read_image(const std::string& path) {
+#if !WGAN_HAVE_OPENCV
+  throw UserError("cannot read " + path + ": this build has no OpenCV");
+#else
   cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
   if (image.empty()) throw UserError("cannot read image " + path);
   if (image.channels() == 3) cv::cvtColor(image, image, cv::COLOR_BGR2RGB);
   auto t = torch::from_blob(image.data, {image.rows, image.cols, image.channels()}, torch::kUInt8);
   return t.clone();
+#endif
 }
 
 }  // namespace wgan

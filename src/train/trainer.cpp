@@ -93,6 +93,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
     std::cerr << "warning: --critic-norm batch mixes samples inside a batch, so the gradient penalty is no longer "
                  "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
   }
+  if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick its fastest
   torch::manual_seed(config_.seed);
   generator_ = make_generator(config_.model);
   critic_ = make_critic(config_.model);

@@ -23,6 +23,7 @@ TEST(MakeGrid, LayoutMatchesMakeGrid) {
 }
 
 TEST(MakeGrid, PngRoundTripKeepsPixels) {
+  if (!WGAN_HAVE_OPENCV) GTEST_SKIP() << "built without OpenCV: no PNG decoder to check against";
   auto images = torch::rand({5, 3, 8, 8}) * 2 - 1;
   auto grid = make_grid(images);
   const auto path = (std::filesystem::temp_directory_path() / "wgan_grid_test.png").string();
@@ -30,6 +31,16 @@ TEST(MakeGrid, PngRoundTripKeepsPixels) {
   auto back = read_image(path);
   EXPECT_TRUE(torch::equal(back, grid));
   std::filesystem::remove(path);
+}
+
+TEST(MakeGrid, PngHeaderDeclaresTheSize) {
+  auto png = encode_png(torch::zeros({5, 7, 3}, torch::kUInt8));
+  ASSERT_GT(png.size(), 33u);
+  EXPECT_EQ(png.substr(1, 3), "PNG");
+  EXPECT_EQ(png.substr(12, 4), "IHDR");
+  EXPECT_EQ(static_cast<unsigned char>(png[19]), 7u);  // width, big-endian
+  EXPECT_EQ(static_cast<unsigned char>(png[23]), 5u);  // height
+  EXPECT_EQ(static_cast<unsigned char>(png[25]), 2u);  // colour type RGB
 }
 
 }  // namespace

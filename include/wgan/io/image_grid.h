@@ -16,10 +16,13 @@ struct GridOptions {
 // as make_grid does: ceil(B / nrow) rows, padding around every cell, empty cells padded.
 torch::Tensor make_grid(const torch::Tensor& images, const GridOptions& options = {});
 
+// PNG bytes of an H x W x C uint8 RGB or gray tensor.
+std::string encode_png(const torch::Tensor& hwc_uint8);
+
 // Writes an H x W x C uint8 RGB (or gray) tensor as PNG, atomically. Throws UserError naming the path.
 void write_png(const std::string& path, const torch::Tensor& hwc_uint8);
 
-// Reads a PNG/JPEG into H x W x C uint8 RGB (or gray when the file is gray); for tests and tools.
+// Reads a PNG/JPEG into H x W x C uint8 RGB (or gray when the file is gray); needs OpenCV.
 torch::Tensor read_image(const std::string& path);
 
 }  // namespace wgan

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Python reference for wgan's benchmarks: the same WGAN-GP iteration in PyTorch.
+
+Same networks as wgan's --arch dcgan / seed (channel rule, layer-norm critic as GroupNorm(1, C),
+DCGAN init), same loss (penalty per sample with create_graph), Adam(1e-4, 0, 0.9), n_critic 5,
+an EMA of the generator, and the losses read once per step, as wgan does.
+Prints one JSON line: {"images_per_s": critic images per second, ...}.
+"""
+import argparse
+import json
+import math
+import time
+
+import torch
+import torch.nn as nn
+
+
+def level_channels(width, levels, level):
+    return width * min(2 ** (levels - 1 - level), 8)
+
+
+def make_generator(res, ch, latent, width):
+    levels = int(math.log2(res)) - 2
+    layers, c_in = [], latent
+    for level in range(levels):
+        c_out = level_channels(width, levels, level)
+        stride, pad = (1, 0) if level == 0 else (2, 1)
+        layers += [nn.ConvTranspose2d(c_in, c_out, 4, stride, pad, bias=False), nn.BatchNorm2d(c_out), nn.ReLU()]
+        c_in = c_out
+    layers += [nn.ConvTranspose2d(c_in, ch, 4, 2, 1, bias=True), nn.Tanh()]
+    return nn.Sequential(*layers)
+
+
+def make_critic(res, ch, width):
+    levels = int(math.log2(res)) - 2
+    layers, c_in = [], ch
+    for i, level in enumerate(range(levels - 1, -1, -1)):
+        c_out = level_channels(width, levels, level)
+        layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=(i == 0)))
+        if i > 0:
+            layers.append(nn.GroupNorm(1, c_out))
+        layers.append(nn.LeakyReLU(0.2))
+        c_in = c_out
+    layers.append(nn.Conv2d(c_in, 1, 4, 1, 0))
+    return nn.Sequential(*layers)
+
+
+def dcgan_init(module):
+    for m in module.modules():
+        name = type(m).__name__
+        if "Conv" in name:
+            nn.init.normal_(m.weight, 0.0, 0.02)
+        elif "Norm" in name:
+            nn.init.normal_(m.weight, 1.0, 0.02)
+        if ("Conv" in name or "Norm" in name) and getattr(m, "bias", None) is not None:
+            nn.init.zeros_(m.bias)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--resolution", type=int, default=32)
+    p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--width", type=int, default=64)
+    p.add_argument("--latent", type=int, default=100)
+    p.add_argument("--batch", type=int, default=64)
+    p.add_argument("--n-critic", type=int, default=5)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    a = p.parse_args()
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    dev = torch.device(a.device)
+    if dev.type == "cuda":
+        torch.backends.cudnn.benchmark = True
+    torch.manual_seed(1)
+    G = make_generator(a.resolution, a.channels, a.latent, a.width)
+    D = make_critic(a.resolution, a.channels, a.width)
+    dcgan_init(G)
+    dcgan_init(D)
+    G_ema = make_generator(a.resolution, a.channels, a.latent, a.width)
+    G_ema.load_state_dict(G.state_dict())
+    G, D, G_ema = G.to(dev), D.to(dev), G_ema.to(dev).eval().requires_grad_(False)
+    opt_g = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.0, 0.9))
+    opt_d = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.0, 0.9))
+    data = torch.randint(0, 256, (a.batch * 8, a.channels, a.resolution, a.resolution), dtype=torch.uint8)
+    B = a.batch
+    cursor = [0]
+
+    def step():
+        for _ in range(a.n_critic):
+            idx = torch.randint(0, data.shape[0], (B,))
+            real = (data[idx].to(dev).float() * (2 / 255) - 1)
+            with torch.no_grad():
+                fake = G(torch.randn(B, a.latent, 1, 1, device=dev))
+            alpha = torch.rand(B, 1, 1, 1, device=dev)
+            x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
+            grad = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]
+            gp = 10 * ((grad.reshape(B, -1).pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
+            real_score, fake_score = D(real).mean(), D(fake).mean()
+            loss = fake_score - real_score + gp
+            opt_d.zero_grad()
+            loss.backward()
+            loss.item()
+            gp.item()
+            opt_d.step()
+        D.requires_grad_(False)
+        g_loss = -D(G(torch.randn(B, a.latent, 1, 1, device=dev))).mean()
+        opt_g.zero_grad()
+        g_loss.backward()
+        D.requires_grad_(True)
+        g_loss.item()
+        opt_g.step()
+        with torch.no_grad():
+            for pe, p in zip(G_ema.parameters(), G.parameters()):
+                pe.copy_(p.lerp(pe, 0.999))
+            for be, b in zip(G_ema.buffers(), G.buffers()):
+                be.copy_(b)
+        cursor[0] += 1
+
+    for _ in range(a.warmup):
+        step()
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    t0 = time.perf_counter()
+    for _ in range(a.steps):
+        step()
+    if dev.type == "cuda":
+        torch.cuda.synchronize()
+    seconds = time.perf_counter() - t0
+    print(json.dumps({"system": "python", "torch": torch.__version__, "device": str(dev),
+                      "images_per_s": a.steps * a.n_critic * B / seconds, "seconds": seconds,
+                      "steps": a.steps}))
+
+
+if __name__ == "__main__":
+    main()
