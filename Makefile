@@ -2,7 +2,7 @@
 BUILD ?= build
 JOBS ?= $(shell nproc)
 # The demo: a few minutes of WGAN-GP on Fashion-MNIST on a 2-core CPU.
-DEMO_FLAGS ?= --name demo --overwrite --width 32 --steps 1200 --sample-every 200 --checkpoint-every 400
+DEMO_FLAGS ?= --name demo --overwrite --width 16 --lr 2e-4 --steps 1200 --sample-every 200 --checkpoint-every 400
 
 APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread libopencv-dev libcli11-dev \
   nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
