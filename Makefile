@@ -7,6 +7,9 @@ DEMO_FLAGS ?= --name demo --overwrite --width 16 --lr 2e-4 --steps 1200 --sample
 APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread libopencv-dev libcli11-dev \
   nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
 
+# Only the tests need these: numpy checks that numpy.load opens the prepared datasets.
+TEST_PACKAGES = python3-numpy
+
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 
 .PHONY: deps build demo test bench clean docs
@@ -23,6 +26,7 @@ demo: build
 	./$(BUILD)/wgan train $(DEMO_FLAGS)
 
 test: build
+	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_PACKAGES); }
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 clean:

@@ -75,7 +75,7 @@ bool check_cuda_matches_cpu(const BenchConfig& c) {
 
 void throughput(const BenchConfig& c, torch::Device device, int64_t steps, int64_t warmup) {
   const int64_t batch = 64;
-  wgan::ImageDataset data{torch::randint(0, 256, {batch * 8, c.model.channels, c.model.resolution, c.model.resolution},
+  wgan::ImageDataset data{torch::randint(0, 256, {batch * 8, c.model.resolution, c.model.resolution, c.model.channels},
                                          torch::kUInt8),
                           "random"};
   wgan::TrainConfig config;

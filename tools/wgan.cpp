@@ -5,6 +5,7 @@
 #include <csignal>
 #include <iostream>
 
+#include "wgan/data/prepare.h"
 #include "wgan/losses/losses.h"
 #include "wgan/train/sampling.h"
 #include "wgan/train/train_command.h"
@@ -26,9 +27,12 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
                        double& epochs, int64_t& n_critic, double& lr, double& beta1, double& beta2) {
   auto& c = t.config;
   auto& m = c.model;
-  cmd.add_option("--data", c.data, "Dataset: fashion-mnist (built in, 28x28 padded to 32x32)")->capture_default_str();
+  cmd.add_option("--data", c.data, "fashion-mnist (built in, 28x28 padded to 32x32), a DATASET made by `wgan prepare`, "
+                 "or a FOLDER of images (prepared once into RUN_DIR/dataset at --resolution, default 64)")
+      ->capture_default_str();
   cmd.add_option("--data-dir", c.data_dir, "Folder holding Fashion-MNIST's idx .gz files")->capture_default_str();
   cmd.add_option("--max-images", c.max_images, "Use only the first N images (0 = all)")->capture_default_str();
+  cmd.add_flag("--xflip", c.xflip, "Mirror training images left-right at random (doubles the data for faces)");
   cmd.add_option("--arch", m.arch, "Networks: dcgan (any resolution) or seed (the blog post's exact 64x64 RGB)")
       ->capture_default_str();
   cmd.add_option("--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
@@ -91,6 +95,32 @@ int main(int argc, char** argv) {
   auto* train_cmd = app.add_subcommand("train", "Train a generator (default: WGAN-GP on Fashion-MNIST)");
   add_train_options(*train_cmd, train, name, steps, kimg, epochs, n_critic, lr, beta1, beta2);
 
+  // prepare
+  wgan::PrepareConfig prepare;
+  std::string crop = "center";
+  auto* prepare_cmd = app.add_subcommand("prepare", "Pack a folder of images into a training dataset (once, fast)");
+  prepare_cmd->add_option("source", prepare.source, "Folder of images (searched recursively; JPEG, PNG, BMP, WebP, TIFF)")
+      ->required();
+  prepare_cmd->add_option("--out", prepare.out, "Dataset folder to write (images.npy + manifest.json)")->required();
+  prepare_cmd->add_option("--preset", prepare.preset,
+                          "celeba (centred 140x140 box of the aligned 178x218 faces, then 64), anime (centre crop, 64), "
+                          "flowers (centre crop, 64); sets crop and resolution");
+  prepare_cmd->add_option("--resolution", prepare.fit.resolution, "Output side, a power of two 32..256")
+      ->capture_default_str();
+  prepare_cmd->add_option("--channels", prepare.fit.channels, "1 (gray) or 3 (RGB)")->capture_default_str();
+  prepare_cmd->add_option("--crop", crop, "center (largest centred square), none (squash), or WxH (a centred box)")
+      ->capture_default_str();
+  prepare_cmd->add_option("--min-side", prepare.fit.min_side, "Skip images whose smaller side is below this")
+      ->capture_default_str();
+  prepare_cmd->add_option("--max-pixels", prepare.fit.max_pixels,
+                          "Skip images whose header declares more pixels (decompression bombs)")
+      ->capture_default_str();
+  prepare_cmd->add_option("--max-images", prepare.max_images, "Only the first N image files in path order (0 = all)")
+      ->capture_default_str();
+  prepare_cmd->add_option("--threads", prepare.threads, "Decoding threads (0 = all cores)")->capture_default_str();
+  prepare_cmd->add_flag("--strict", prepare.strict, "Fail (and write nothing) when any file is skipped");
+  prepare_cmd->add_flag("--quiet", prepare.quiet, "No progress bar");
+
   // sample
   wgan::SampleConfig sample;
   bool no_ema = false;
@@ -131,6 +161,29 @@ int main(int argc, char** argv) {
       std::signal(SIGINT, on_stop_signal);
       std::signal(SIGTERM, on_stop_signal);
       return static_cast<int>(wgan::run_train(train, &g_stop_requested));
+    }
+    if (*prepare_cmd) {
+      if (crop != "center" && crop != "none") {
+        const auto x = crop.find('x');
+        try {
+          if (x == std::string::npos) throw std::invalid_argument(crop);
+          prepare.fit.crop_w = std::stoll(crop.substr(0, x));
+          prepare.fit.crop_h = std::stoll(crop.substr(x + 1));
+        } catch (const std::exception&) {
+          throw wgan::UserError("--crop '" + crop + "' must be center, none, or WxH such as 140x140");
+        }
+        crop = "box";
+      }
+      prepare.fit.crop = crop;
+      const auto report = wgan::run_prepare(prepare);
+      std::cerr << "prepared " << report.kept << " images into " << prepare.out << " in "
+                << static_cast<int64_t>(report.seconds) << " s; skipped " << report.skipped.size() << "\n";
+      const size_t shown = std::min<size_t>(report.skipped.size(), 20);
+      for (size_t i = 0; i < shown; ++i) {
+        std::cerr << "  skipped " << report.skipped[i].path << ": " << report.skipped[i].reason << "\n";
+      }
+      if (report.skipped.size() > shown) std::cerr << "  ... all reasons are in " << prepare.out << "/manifest.json\n";
+      return 0;
     }
     if (*sample_cmd) {
       sample.use_ema = !no_ema;

@@ -4,8 +4,8 @@
 
 namespace wgan {
 
-EpochBatcher::EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed)
-    : dataset_(dataset), batch_size_(batch_size), seed_(seed) {
+EpochBatcher::EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed, bool xflip)
+    : dataset_(dataset), batch_size_(batch_size), seed_(seed), xflip_(xflip) {
   if (batch_size <= 0) throw UserError("--batch must be positive");
   batches_per_epoch_ = dataset.size() / batch_size;
   if (batches_per_epoch_ == 0) {
@@ -27,7 +27,13 @@ torch::Tensor EpochBatcher::batch_indices(int64_t index) {
 }
 
 torch::Tensor EpochBatcher::batch(int64_t index) {
-  return dataset_.images.index_select(0, batch_indices(index));
+  auto nhwc = dataset_.images.index_select(0, batch_indices(index));
+  if (xflip_) {
+    auto generator = at::detail::createCPUGenerator(seed_ * 7919ULL + static_cast<uint64_t>(index) * 2654435761ULL + 17);
+    auto flip = torch::rand({batch_size_}, generator) < 0.5;
+    nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
+  }
+  return nhwc.permute({0, 3, 1, 2}).contiguous();
 }
 
 }  // namespace wgan

@@ -79,7 +79,7 @@ ImageDataset load_fashion_mnist(const std::string& dir, FashionMnistSplit split,
   }
   if (max_images > 0 && max_images < raw.size(0)) raw = raw.narrow(0, 0, max_images);
   // 28x28 padded to 32x32 so that the networks' stride-2 pyramid divides evenly.
-  auto padded = torch::constant_pad_nd(raw.unsqueeze(1), {2, 2, 2, 2}, 0).contiguous();
+  auto padded = torch::constant_pad_nd(raw, {2, 2, 2, 2}, 0).unsqueeze(3).contiguous();
   return ImageDataset{padded, "fashion-mnist:" + path};
 }
 

@@ -62,7 +62,8 @@ torch::Tensor map_npy(const std::string& path) {
   std::vector<int64_t> shape;
   int64_t count = 1;
   const std::string dims = m[1];
-  std::sregex_iterator it(dims.begin(), dims.end(), std::regex("[0-9]+")), end;
+  const std::regex number("[0-9]+");
+  std::sregex_iterator it(dims.begin(), dims.end(), number), end;
   for (; it != end; ++it) {
     shape.push_back(std::stoll(it->str()));
     count *= shape.back();

@@ -4,7 +4,7 @@
 #include <iostream>
 #include <thread>
 
-#include "wgan/data/fashion_mnist.h"
+#include "wgan/data/training_data.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
@@ -82,7 +82,15 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
 
   torch::set_num_threads(static_cast<int>(config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency())));
 
-  ImageDataset dataset = load_fashion_mnist(config.data_dir, FashionMnistSplit::kTrain, config.max_images);
+  DataRequest request;
+  request.data = config.data;
+  request.data_dir = config.data_dir;
+  request.cache_dir = (fs::path(config.run_dir) / "dataset").string();
+  if (cmd.given_flags.count("--resolution")) request.resolution = config.model.resolution;
+  if (cmd.given_flags.count("--channels")) request.channels = config.model.channels;
+  request.max_images = config.max_images;
+  request.quiet = cmd.quiet;
+  ImageDataset dataset = load_training_data(request);
   // Resolution and channels come from the data; a flag that disagrees is an error, not a silent resize.
   for (const auto& [flag, wanted, actual] : {std::tuple{"--resolution", config.model.resolution, dataset.resolution()},
                                              std::tuple{"--channels", config.model.channels, dataset.channels()}}) {

@@ -23,9 +23,7 @@ void validate(const TrainConfig& c) {
   if (c.device != "cpu" && c.device != "cuda" && c.device != "auto") {
     throw UserError("--device '" + c.device + "' must be cpu, cuda or auto");
   }
-  if (c.data != "fashion-mnist") {
-    throw UserError("--data '" + c.data + "': only the built-in fashion-mnist is supported by this version");
-  }
+  if (c.data.empty()) throw UserError("--data must not be empty");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
   if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");
@@ -102,6 +100,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"data", c.data},
       {"data_dir", c.data_dir},
       {"max_images", c.max_images},
+      {"xflip", c.xflip},
       {"loss", c.loss},
       {"gp_lambda", c.gp_lambda},
       {"clip", c.clip},
@@ -143,6 +142,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   read_value(j, "data", c.data);
   read_value(j, "data_dir", c.data_dir);
   read_value(j, "max_images", c.max_images);
+  read_value(j, "xflip", c.xflip);
   read_value(j, "loss", c.loss);
   read_value(j, "gp_lambda", c.gp_lambda);
   read_value(j, "clip", c.clip);

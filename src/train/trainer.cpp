@@ -79,7 +79,8 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
       quiet_(quiet),
       device_(resolve_device(config_.device)),
       loss_(make_loss(config_.loss)),
-      batcher_(dataset, config_.batch, config_.seed) {
+      batcher_(dataset, config_.batch, config_.seed, config_.xflip),
+      prefetcher_([this](int64_t index) { return batcher_.batch(index); }) {
   validate(config_);
   if (config_.model.resolution != dataset.resolution() || config_.model.channels != dataset.channels()) {
     throw UserError("the dataset is " + std::to_string(dataset.resolution()) + "x" +
@@ -154,7 +155,7 @@ StepStats Trainer::train_step() {
 
   // Critic steps. The generator runs without autograd here: its graph would be thrown away.
   for (int64_t i = 0; i < *config_.n_critic; ++i) {
-    auto real = to_signed_unit(batcher_.batch(state_.real_batches).to(device_));
+    auto real = to_signed_unit(prefetcher_.get(state_.real_batches).to(device_));
     torch::Tensor fake;
     {
       torch::NoGradGuard no_grad;

@@ -43,10 +43,10 @@ TEST(FashionMnist, MissingDirectoryNamesThePackage) {
 TEST(FashionMnist, LoadsPaddedTo32) {
   if (!std::filesystem::exists(kFashionMnistDefaultDir)) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   auto ds = load_fashion_mnist(kFashionMnistDefaultDir, FashionMnistSplit::kTest, 100);
-  ASSERT_EQ(ds.images.sizes(), torch::IntArrayRef({100, 1, 32, 32}));
+  ASSERT_EQ(ds.images.sizes(), torch::IntArrayRef({100, 32, 32, 1}));
   // The 2-pixel border is black padding; the centre holds the garment.
-  EXPECT_EQ(ds.images.narrow(2, 0, 2).max().item<int>(), 0);
-  EXPECT_EQ(ds.images.narrow(3, 30, 2).max().item<int>(), 0);
+  EXPECT_EQ(ds.images.narrow(1, 0, 2).max().item<int>(), 0);
+  EXPECT_EQ(ds.images.narrow(2, 30, 2).max().item<int>(), 0);
   EXPECT_GT(ds.images.to(torch::kFloat).mean().item<double>(), 20.0);
   auto labels = load_fashion_mnist_labels(kFashionMnistDefaultDir, FashionMnistSplit::kTest);
   EXPECT_EQ(labels.size(0), 10000);
@@ -62,7 +62,7 @@ TEST(Dataset, SignedUnitRoundTrip) {
 }
 
 ImageDataset numbered_dataset(int64_t n) {
-  return ImageDataset{torch::arange(n, torch::kUInt8).view({n, 1, 1, 1}).expand({n, 1, 2, 2}).contiguous(), "numbers"};
+  return ImageDataset{torch::arange(n, torch::kUInt8).view({n, 1, 1, 1}).expand({n, 2, 2, 1}).contiguous(), "numbers"};
 }
 
 TEST(EpochBatcher, EachEpochVisitsEveryImageOnceAndDropsTheRemainder) {
@@ -88,6 +88,20 @@ TEST(EpochBatcher, OrderIsShuffledPerEpochAndReproducible) {
   EXPECT_TRUE(torch::equal(b.batch_indices(1), a.batch_indices(1)));  // random access, same order
   EXPECT_FALSE(torch::equal(c.batch_indices(0), first));       // seed matters
   EXPECT_TRUE(torch::equal(a.batch(0).select(1, 0).select(1, 0).select(1, 0).to(torch::kInt64), first));
+}
+
+TEST(EpochBatcher, XflipMirrorsAboutHalfAndIsReproducible) {
+  // Each image is a left-to-right ramp, so a mirrored one starts bright.
+  const int64_t n = 256;
+  auto ramp = torch::arange(4, torch::kUInt8).view({1, 1, 4, 1}).expand({n, 4, 4, 1}).contiguous();
+  ImageDataset ds{ramp, "ramps"};
+  EpochBatcher flipping(ds, n, 3, true), again(ds, n, 3, true), plain(ds, n, 3, false);
+  auto batch = flipping.batch(0);  // B x 1 x 4 x 4
+  ASSERT_EQ(batch.sizes(), torch::IntArrayRef({n, 1, 4, 4}));
+  const double mirrored = (batch.select(3, 0) == 3).all(2).to(torch::kFloat).mean().item<double>();
+  EXPECT_NEAR(mirrored, 0.5, 0.12);
+  EXPECT_TRUE(torch::equal(batch, again.batch(0)));
+  EXPECT_EQ(plain.batch(0).select(3, 0).max().item<int>(), 0);
 }
 
 TEST(EpochBatcher, RejectsBadBatchSizes) {

@@ -17,11 +17,11 @@ namespace {
 // A small synthetic dataset: bright squares of random size on black, 32x32 gray.
 ImageDataset square_dataset(int64_t n) {
   torch::manual_seed(99);
-  auto images = torch::zeros({n, 1, 32, 32}, torch::kUInt8);
+  auto images = torch::zeros({n, 32, 32, 1}, torch::kUInt8);
   auto sizes = torch::randint(4, 14, {n});
   for (int64_t i = 0; i < n; ++i) {
     const int64_t s = sizes[i].item<int64_t>();
-    images[i][0].narrow(0, 16 - s, 2 * s).narrow(1, 16 - s, 2 * s).fill_(220);
+    images[i].narrow(0, 16 - s, 2 * s).narrow(1, 16 - s, 2 * s).fill_(220);
   }
   return {images, "squares"};
 }

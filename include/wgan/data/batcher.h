@@ -10,11 +10,12 @@ namespace wgan {
 
 class EpochBatcher {
  public:
-  EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed);
+  // `xflip`: mirror each image left-right with probability 1/2, decided by (seed, batch index).
+  EpochBatcher(const ImageDataset& dataset, int64_t batch_size, uint64_t seed, bool xflip = false);
 
   int64_t batches_per_epoch() const { return batches_per_epoch_; }
 
-  // The `index`-th batch since the start of training (uint8, B x C x H x W).
+  // The `index`-th batch since the start of training (uint8, B x C x H x W, contiguous).
   torch::Tensor batch(int64_t index);
 
   // Positions of the `index`-th batch in the dataset.
@@ -24,6 +25,7 @@ class EpochBatcher {
   const ImageDataset& dataset_;
   int64_t batch_size_;
   uint64_t seed_;
+  bool xflip_;
   int64_t batches_per_epoch_;
   int64_t cached_epoch_ = -1;
   torch::Tensor order_;

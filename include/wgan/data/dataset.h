@@ -1,4 +1,5 @@
-// In-memory image dataset: uint8 pixels N x C x H x W, the form every source is brought to.
+// An image dataset: uint8 pixels N x H x W x C (the packed .npy layout; C = 1 or 3, RGB), in
+// memory or memory-mapped. Batches are turned into N x C x H x W for the networks.
 #pragma once
 #include <torch/torch.h>
 
@@ -7,12 +8,12 @@
 namespace wgan {
 
 struct ImageDataset {
-  torch::Tensor images;  // uint8, N x C x H x W, contiguous
+  torch::Tensor images;  // uint8, N x H x W x C, contiguous
   std::string name;      // where it came from, for logs and config.json
 
   int64_t size() const { return images.size(0); }
-  int64_t channels() const { return images.size(1); }
-  int64_t resolution() const { return images.size(2); }
+  int64_t channels() const { return images.size(3); }
+  int64_t resolution() const { return images.size(1); }
 };
 
 // uint8 [0, 255] to float [-1, 1], the generator's tanh range.

@@ -12,7 +12,7 @@ inline constexpr const char* kFashionMnistDefaultDir = "/usr/share/datasets/fash
 
 enum class FashionMnistSplit { kTrain, kTest };
 
-// Loads images (N x 1 x 32 x 32, uint8, the 28x28 centred with a 2-pixel black border).
+// Loads images (N x 32 x 32 x 1, uint8, the 28x28 centred with a 2-pixel black border).
 // `max_images` > 0 keeps only the first ones. Throws UserError naming the missing file and the
 // package that provides it.
 ImageDataset load_fashion_mnist(const std::string& dir, FashionMnistSplit split, int64_t max_images = 0);

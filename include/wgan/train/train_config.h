@@ -14,9 +14,10 @@ struct TrainConfig {
   ModelConfig model;                      // networks (resolution and channels come from the data)
 
   // Data
-  std::string data = "fashion-mnist";     // dataset: fashion-mnist (built in)
+  std::string data = "fashion-mnist";     // fashion-mnist (built in), a prepared DATASET, or a FOLDER of images
   std::string data_dir = "/usr/share/datasets/fashion-mnist";  // where the Fashion-MNIST idx files are
   int64_t max_images = 0;                 // use only the first N images (0 = all)
+  bool xflip = false;                     // mirror training images left-right at random (augmentation)
 
   // Loss
   std::string loss = "wgan-gp";           // wgan-gp, wgan (weight clipping) or gan (non-saturating BCE)

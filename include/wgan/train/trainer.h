@@ -10,6 +10,7 @@
 
 #include "wgan/data/batcher.h"
 #include "wgan/data/dataset.h"
+#include "wgan/data/prefetcher.h"
 #include "wgan/losses/losses.h"
 #include "wgan/models/networks.h"
 #include "wgan/train/checkpoint.h"
@@ -74,6 +75,7 @@ class Trainer {
   LossFunctions loss_;
   LossOptions loss_options_;
   EpochBatcher batcher_;
+  BatchPrefetcher prefetcher_;
   std::shared_ptr<GeneratorNet> generator_;
   std::shared_ptr<GeneratorNet> generator_ema_;
   std::shared_ptr<CriticNet> critic_;

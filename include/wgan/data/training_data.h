@@ -1,0 +1,27 @@
+// Resolves `wgan train --data`: the built-in Fashion-MNIST, a prepared dataset, or a folder of
+// images that is prepared once into a cache beside the run.
+#pragma once
+#include <string>
+
+#include "wgan/data/dataset.h"
+
+namespace wgan {
+
+// Opens DATASET (a folder holding manifest.json + images.npy, or the .npy itself): the array is
+// memory-mapped and checked against the manifest (shape and CRC-32). UserError naming the file
+// when anything is off.
+ImageDataset load_prepared_dataset(const std::string& path);
+
+struct DataRequest {
+  std::string data = "fashion-mnist";  // fashion-mnist | DATASET | FOLDER
+  std::string data_dir;                // Fashion-MNIST idx folder
+  std::string cache_dir;               // where a FOLDER is prepared (RUN_DIR/dataset)
+  int64_t resolution = 64;             // for preparing a FOLDER
+  int64_t channels = 3;                // for preparing a FOLDER
+  int64_t max_images = 0;              // keep only the first N (0 = all)
+  bool quiet = false;
+};
+
+ImageDataset load_training_data(const DataRequest& request);
+
+}  // namespace wgan

@@ -1,0 +1,90 @@
+#include "wgan/data/training_data.h"
+
+#include <zlib.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "wgan/data/fashion_mnist.h"
+#include "wgan/data/npy.h"
+#include "wgan/data/prepare.h"
+#include "wgan/util/atomic_file.h"
+#include "wgan/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace wgan {
+
+ImageDataset load_prepared_dataset(const std::string& path) {
+  const fs::path dir = fs::is_directory(path) ? fs::path(path) : fs::path(path).parent_path();
+  const std::string manifest_path = (dir / kDatasetManifest).string();
+  if (!fs::exists(manifest_path)) {
+    throw UserError(path + " is not a prepared dataset (no " + manifest_path + "): create one with `wgan prepare`");
+  }
+  nlohmann::json manifest;
+  try {
+    manifest = nlohmann::json::parse(read_file(manifest_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(manifest_path + " is not valid JSON: " + e.what());
+  }
+  if (manifest.value("format", "") != "wgan-dataset") throw UserError(manifest_path + " is not a wgan dataset manifest");
+  const std::string array_path = (dir / manifest.value("array", kDatasetArray)).string();
+  auto images = map_npy(array_path);
+  const std::vector<int64_t> expected = {manifest.value("count", int64_t{-1}), manifest.value("resolution", int64_t{-1}),
+                                         manifest.value("resolution", int64_t{-1}), manifest.value("channels", int64_t{-1})};
+  if (images.sizes() != torch::IntArrayRef(expected)) {
+    throw UserError(array_path + " has shape " + c10::str(images.sizes()) + " but its manifest says " +
+                    c10::str(torch::IntArrayRef(expected)) + ": prepare it again");
+  }
+  if (manifest.contains("crc32")) {
+    const auto crc = crc32(crc32(0L, Z_NULL, 0), images.data_ptr<uint8_t>(), static_cast<uInt>(images.numel()));
+    if (crc != manifest["crc32"].get<uint64_t>()) throw UserError(array_path + " does not match its manifest's checksum: prepare it again");
+  }
+  return {images, "prepared:" + dir.string()};
+}
+
+ImageDataset load_training_data(const DataRequest& r) {
+  ImageDataset dataset;
+  if (r.data == "fashion-mnist") {
+    dataset = load_fashion_mnist(r.data_dir, FashionMnistSplit::kTrain, r.max_images);
+  } else if (fs::exists(r.data) && (fs::exists(fs::path(r.data) / kDatasetManifest) || fs::path(r.data).extension() == ".npy")) {
+    dataset = load_prepared_dataset(r.data);
+  } else if (fs::is_directory(r.data)) {
+    // A folder of images: prepare it once into the run's cache and reuse that on later runs.
+    const std::string manifest = (fs::path(r.cache_dir) / kDatasetManifest).string();
+    bool reuse = false;
+    if (fs::exists(manifest)) {
+      try {
+        auto m = nlohmann::json::parse(read_file(manifest));
+        reuse = m.value("source", "") == fs::absolute(r.data).lexically_normal().string() &&
+                m.value("resolution", int64_t{0}) == r.resolution && m.value("channels", int64_t{0}) == r.channels;
+      } catch (const nlohmann::json::exception&) {
+      }
+    }
+    if (!reuse) {
+      if (!r.quiet) {
+        std::cerr << "--data " << r.data << " is a folder of images: preparing it into " << r.cache_dir << " ("
+                  << r.resolution << "x" << r.resolution << "x" << r.channels
+                  << ", centre crop); later runs can pass --data " << r.cache_dir << "\n";
+      }
+      PrepareConfig prepare;
+      prepare.source = r.data;
+      prepare.out = r.cache_dir;
+      prepare.fit.resolution = r.resolution;
+      prepare.fit.channels = r.channels;
+      prepare.quiet = r.quiet;
+      const auto report = run_prepare(prepare);
+      if (!r.quiet) {
+        std::cerr << "prepared " << report.kept << " images, skipped " << report.skipped.size()
+                  << " (reasons in " << manifest << ")\n";
+      }
+    }
+    dataset = load_prepared_dataset(r.cache_dir);
+  } else {
+    throw UserError("--data " + r.data + ": not fashion-mnist, a prepared dataset (wgan prepare), or a folder of images");
+  }
+  if (r.max_images > 0 && r.max_images < dataset.size()) dataset.images = dataset.images.narrow(0, 0, r.max_images);
+  return dataset;
+}
+
+}  // namespace wgan
