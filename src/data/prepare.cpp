@@ -115,9 +115,9 @@ std::string read_whole(const std::string& path, std::string& reason) {
 }
 
 std::string relative_to(const std::string& path, const std::string& root) {
-  std::error_code ec;
-  auto rel = fs::relative(path, root, ec);
-  return ec || rel.empty() ? path : rel.string();
+  // Lexical, not canonical: a symlink's own name must be reported, not its target.
+  const auto rel = fs::path(path).lexically_relative(root);
+  return rel.empty() ? path : rel.string();
 }
 
 }  // namespace

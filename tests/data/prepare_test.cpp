@@ -130,6 +130,9 @@ TEST_F(PrepareTest, KeepsEveryGoodImageAndReportsEveryBadOne) {
   EXPECT_EQ(manifest["count"].get<int64_t>(), 13);
   EXPECT_EQ(manifest["files"][0].get<std::string>(), "a_celeb.jpg");  // path order
   EXPECT_EQ(manifest["skipped"].size(), 6u);
+  bool loop_named = false;  // the link's own name, not the folder it points to
+  for (const auto& s : manifest["skipped"]) loop_named = loop_named || s["file"].get<std::string>() == "sub/loop";
+  EXPECT_TRUE(loop_named) << manifest["skipped"].dump();
 
   auto data = load_prepared_dataset((root_ / "out").string());
   ASSERT_EQ(data.images.sizes(), torch::IntArrayRef({13, 32, 32, 3}));
