@@ -1,27 +1,22 @@
 // `wgan prepare` and `wgan train --data` end to end through the executable.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include "wgan/data/training_data.h"
 #include "wgan/io/image_grid.h"
 #include "wgan/train/checkpoint.h"
+#include "../support/run_cli.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 namespace {
 
+// first: exit code, second: output.
 std::pair<int, std::string> run(const std::string& args) {
-  FILE* pipe = ::popen((std::string(WGAN_CLI_PATH) + " " + args + " 2>&1").c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (pipe && std::fgets(buf.data(), buf.size(), pipe)) out += buf.data();
-  const int status = pipe ? ::pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  auto r = test_support::run_cli(args);
+  return {r.code, r.output};
 }
 
 class PrepareCliTest : public ::testing::Test {

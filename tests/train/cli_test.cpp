@@ -13,26 +13,14 @@
 
 #include "wgan/train/checkpoint.h"
 #include "wgan/util/atomic_file.h"
+#include "../support/run_cli.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 namespace {
 
-struct Result {
-  int code;
-  std::string output;
-};
-
-Result run_cli(const std::string& args) {
-  const std::string command = std::string(WGAN_CLI_PATH) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  std::array<char, 4096> buffer{};
-  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
-  const int status = pipe ? ::pclose(pipe) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
-}
+using test_support::run_cli;
 
 std::string temp_dir(const std::string& name) {
   const auto dir = fs::temp_directory_path() / ("wgan_cli_" + name + "_" + std::to_string(::getpid()));

@@ -1,0 +1,26 @@
+// Runs the built `wgan` executable for end-to-end tests: exit code and stdout+stderr together.
+#pragma once
+#include <sys/wait.h>
+
+#include <array>
+#include <cstdio>
+#include <string>
+
+namespace wgan::test_support {
+
+struct CliResult {
+  int code;            // exit status, -1 when killed by a signal
+  std::string output;  // stdout and stderr
+};
+
+inline CliResult run_cli(const std::string& args) {
+  const std::string command = std::string(WGAN_CLI_PATH) + " " + args + " 2>&1";
+  FILE* pipe = ::popen(command.c_str(), "r");
+  std::string output;
+  std::array<char, 4096> buffer{};
+  while (pipe && std::fgets(buffer.data(), buffer.size(), pipe)) output += buffer.data();
+  const int status = pipe ? ::pclose(pipe) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+}  // namespace wgan::test_support
