@@ -29,6 +29,12 @@ test: build
 	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_PACKAGES); }
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
+# CPU speed against the Python reference (needs python3-torch), written to docs/performance-cpu.md.
+bench: build
+	@dpkg -s python3-torch >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y python3-torch; }
+	./$(BUILD)/wgan_train_speed | tee docs/performance-cpu.md
+	./$(BUILD)/wgan_prepare_speed
+
 clean:
 	rm -rf $(BUILD)
 

@@ -47,6 +47,9 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
   cmd.add_option("--loss", c.loss, "wgan-gp, wgan (weight clipping) or gan (non-saturating BCE)")
       ->capture_default_str();
   cmd.add_option("--gp-lambda", c.gp_lambda, "Gradient penalty weight (wgan-gp)")->capture_default_str();
+  cmd.add_option("--gp-every", c.gp_every, "Lazy penalty, a speed option: compute the gradient penalty on every "
+                 "k-th critic step only, weighted k times (1 = every step, the paper's method)")
+      ->capture_default_str();
   cmd.add_option("--clip", c.clip, "Weight clipping bound (wgan)")->capture_default_str();
   cmd.add_option("--batch", c.batch, "Images per critic step and per generator step")->capture_default_str();
   cmd.add_option("--n-critic", n_critic, "Critic steps per generator step (default: wgan-gp 5, wgan 5, gan 1)");

@@ -32,8 +32,10 @@ CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real,
 CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                                 const LossOptions& options) {
   auto terms = wasserstein_terms(critic, real, fake);
-  terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps);
-  terms.loss = terms.loss + terms.penalty;
+  if (options.gp_lambda > 0) {  // lambda 0: a lazy-penalty step without the penalty
+    terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps);
+    terms.loss = terms.loss + terms.penalty;
+  }
   return terms;
 }
 

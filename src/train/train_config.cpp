@@ -17,6 +17,7 @@ void validate(const TrainConfig& c) {
   if (c.beta2 && !(*c.beta2 >= 0 && *c.beta2 < 1)) throw UserError("--beta2 must be in [0, 1)");
   if (!(c.gp_lambda >= 0 && std::isfinite(c.gp_lambda))) throw UserError("--gp-lambda must be >= 0");
   if (!(c.clip > 0)) throw UserError("--clip must be positive");
+  if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
   if (c.max_images < 0) throw UserError("--max-images must be >= 0");
   if (c.threads < 0) throw UserError("--threads must be >= 0");
@@ -103,6 +104,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"xflip", c.xflip},
       {"loss", c.loss},
       {"gp_lambda", c.gp_lambda},
+      {"gp_every", c.gp_every},
       {"clip", c.clip},
       {"batch", c.batch},
       {"n_critic", optional_json(c.n_critic)},
@@ -145,6 +147,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   read_value(j, "xflip", c.xflip);
   read_value(j, "loss", c.loss);
   read_value(j, "gp_lambda", c.gp_lambda);
+  read_value(j, "gp_every", c.gp_every);
   read_value(j, "clip", c.clip);
   read_value(j, "batch", c.batch);
   read_optional(j, "n_critic", c.n_critic);

@@ -152,18 +152,26 @@ StepStats Trainer::train_step() {
   const int64_t batch = config_.batch;
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
   StepStats stats;
+  timer_.start();
 
   // Critic steps. The generator runs without autograd here: its graph would be thrown away.
   for (int64_t i = 0; i < *config_.n_critic; ++i) {
     auto real = to_signed_unit(prefetcher_.get(state_.real_batches).to(device_));
+    timer_.lap("1 data");
     torch::Tensor fake;
     {
       torch::NoGradGuard no_grad;
       fake = generator_->forward(torch::randn({batch, config_.model.latent_dim}, float_opts));
     }
+    timer_.lap("2 generator forward for the critic (no autograd)");
+    // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
+    const bool penalty_step = state_.real_batches % config_.gp_every == 0;
+    loss_options_.gp_lambda = penalty_step ? config_.gp_lambda * static_cast<double>(config_.gp_every) : 0.0;
     auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
+    timer_.lap("3 critic forward: real, fake, penalty gradient");
     critic_opt_->zero_grad();
     terms.loss.backward();
+    timer_.lap("4 critic backward (incl. through the penalty)");
     const double loss = terms.loss.item<double>();
     const double penalty = terms.penalty.item<double>();
     check_finite(loss - penalty, "critic loss (real/fake term)");
@@ -175,6 +183,7 @@ StepStats Trainer::train_step() {
     stats.critic_loss += loss;
     stats.penalty += penalty;
     stats.wasserstein += (terms.real_score - terms.fake_score).item<double>();
+    timer_.lap("5 critic checks, optimizer, clipping");
   }
   stats.critic_loss /= static_cast<double>(*config_.n_critic);
   stats.penalty /= static_cast<double>(*config_.n_critic);
@@ -191,8 +200,10 @@ StepStats Trainer::train_step() {
   check_finite(stats.generator_loss, "generator loss");
   check_finite(squared_grad_norm(*generator_), "generator gradient");
   generator_opt_->step();
+  timer_.lap("6 generator step (forward, backward, optimizer)");
   state_.g_images += batch;
   update_ema();
+  timer_.lap("7 EMA update");
   ++state_.step;
   stats.count = 1;
   return stats;

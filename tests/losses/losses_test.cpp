@@ -98,6 +98,18 @@ TEST(Losses, WganGpAddsPenalty) {
   EXPECT_NEAR(terms.loss.item<double>(), -0.75 + 2.5, 1e-5);
 }
 
+TEST(Losses, ZeroLambdaSkipsThePenalty) {
+  auto real = torch::full({2, 1, 2, 2}, 0.5);
+  auto fake = torch::full({2, 1, 2, 2}, -0.25);
+  LossOptions options;
+  options.gp_lambda = 0.0;
+  auto terms = wgan_gp_critic_loss(mean_critic, real, fake, options);
+  EXPECT_NEAR(terms.penalty.item<double>(), 0.0, 1e-12);
+  EXPECT_NEAR(terms.loss.item<double>(), -0.75, 1e-6);
+  options.gp_lambda = 40.0;  // a lazy step with k = 4 carries 4 x 10
+  EXPECT_NEAR(wgan_gp_critic_loss(mean_critic, real, fake, options).penalty.item<double>(), 10.0, 1e-4);
+}
+
 TEST(Losses, GanValuesMatchBinaryCrossEntropy) {
   auto real = torch::full({1, 1, 1, 1}, 2.0);
   auto fake = torch::full({1, 1, 1, 1}, -1.0);

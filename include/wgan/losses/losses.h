@@ -21,7 +21,7 @@ struct CriticTerms {
 };
 
 struct LossOptions {
-  double gp_lambda = 10.0;  // weight of the gradient penalty (wgan-gp)
+  double gp_lambda = 10.0;  // weight of the gradient penalty (wgan-gp); 0 skips computing it
   double gp_eps = 1e-12;    // inside the square root: the norm's gradient stays finite at zero
   double clip = 0.01;       // weight clipping bound (wgan)
 };

@@ -22,6 +22,7 @@ struct TrainConfig {
   // Loss
   std::string loss = "wgan-gp";           // wgan-gp, wgan (weight clipping) or gan (non-saturating BCE)
   double gp_lambda = 10.0;                // gradient penalty weight (wgan-gp)
+  int64_t gp_every = 1;                   // lazy penalty: compute it every k-th critic step, scaled by k (speed option)
   double clip = 0.01;                     // weight clipping bound (wgan)
 
   // Optimisation; unset fields take the loss's defaults in resolve()

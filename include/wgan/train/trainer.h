@@ -15,6 +15,7 @@
 #include "wgan/models/networks.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/train_config.h"
+#include "wgan/util/phase_timer.h"
 
 namespace wgan {
 
@@ -62,6 +63,8 @@ class Trainer {
   // The network samples come from: the EMA when enabled, else the generator.
   GeneratorNet& sampling_generator() { return generator_ema_ ? *generator_ema_ : *generator_; }
   torch::Device device() const { return device_; }
+  // Per-phase wall time of train_step (off by default; the speed benchmark turns it on).
+  PhaseTimer& phase_timer() { return timer_; }
 
  private:
   void update_ema();
@@ -84,6 +87,7 @@ class Trainer {
   torch::Tensor fixed_z_;
   TrainingState state_;
   std::string last_checkpoint_;
+  PhaseTimer timer_;
 };
 
 // cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.

@@ -1,0 +1,34 @@
+// Wall time per named phase of a loop, for the speed benchmark's breakdown. Disabled, a lap() is
+// one branch. Timings are host wall time: on a GPU they are only meaningful with a sync per lap.
+#pragma once
+#include <chrono>
+#include <map>
+#include <string>
+
+namespace wgan {
+
+class PhaseTimer {
+ public:
+  void enable(bool on) { enabled_ = on; }
+  bool enabled() const { return enabled_; }
+  // Starts timing from now (the beginning of an iteration).
+  void start() {
+    if (enabled_) last_ = std::chrono::steady_clock::now();
+  }
+  // Charges the time since the previous lap (or start) to `phase`.
+  void lap(const char* phase) {
+    if (!enabled_) return;
+    const auto now = std::chrono::steady_clock::now();
+    totals_[phase] += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+  const std::map<std::string, double>& totals() const { return totals_; }
+  void clear() { totals_.clear(); }
+
+ private:
+  bool enabled_ = false;
+  std::chrono::steady_clock::time_point last_;
+  std::map<std::string, double> totals_;
+};
+
+}  // namespace wgan
