@@ -7,8 +7,9 @@ DEMO_FLAGS ?= --name demo --overwrite --width 16 --lr 2e-4 --steps 1200 --sample
 APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread libopencv-dev libcli11-dev \
   nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
 
-# Only the tests need these: numpy checks that numpy.load opens the prepared datasets.
-TEST_PACKAGES = python3-numpy
+# Only the tests need these: numpy checks that numpy.load opens the prepared datasets, and
+# headless chromium renders report.html.
+TEST_PACKAGES = python3-numpy chromium
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 
@@ -40,4 +41,4 @@ clean:
 
 docs: build
 	{ echo '# `wgan` command-line help'; echo; echo 'Generated with `wgan COMMAND --help` (regenerate after changing options: `make docs`).'; \
-	  for c in prepare train sample; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md
+	  for c in prepare train sample report; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "wgan/data/prepare.h"
+#include "wgan/io/report.h"
 #include "wgan/losses/losses.h"
 #include "wgan/train/sampling.h"
 #include "wgan/train/train_command.h"
@@ -138,6 +139,15 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sample_cmd->add_flag("--no-ema", no_ema, "Use the raw generator instead of its moving average");
   sample_cmd->add_option("--device", sample.device, "cpu, cuda or auto")->capture_default_str();
+  sample_cmd->add_option("--interpolate", sample.interpolate,
+                         "SEED_A,SEED_B: a strip walking the latent sphere from seed A's z to seed B's (slerp)");
+  sample_cmd->add_option("--steps", sample.steps, "Images along --interpolate, both ends included")
+      ->capture_default_str();
+
+  // report
+  std::string report_dir;
+  auto* report_cmd = app.add_subcommand("report", "Rebuild RUN_DIR/report.html (curves, grids, config) from its files");
+  report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
 
   try {
     app.parse(argc, argv);
@@ -186,6 +196,10 @@ int main(int argc, char** argv) {
         std::cerr << "  skipped " << report.skipped[i].path << ": " << report.skipped[i].reason << "\n";
       }
       if (report.skipped.size() > shown) std::cerr << "  ... all reasons are in " << prepare.out << "/manifest.json\n";
+      return 0;
+    }
+    if (*report_cmd) {
+      std::cout << wgan::write_report(report_dir) << "\n";
       return 0;
     }
     if (*sample_cmd) {

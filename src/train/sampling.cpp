@@ -1,5 +1,7 @@
 #include "wgan/train/sampling.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <iostream>
 
@@ -19,6 +21,14 @@ void validate(const SampleConfig& c) {
   if (c.nrow <= 0) throw UserError("--nrow must be positive");
   if (c.batch <= 0) throw UserError("--batch must be positive");
   if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
+  if (!c.interpolate.empty()) {
+    const auto comma = c.interpolate.find(',');
+    const bool digits = comma != std::string::npos && comma > 0 && comma + 1 < c.interpolate.size() &&
+                        c.interpolate.find_first_not_of("0123456789,") == std::string::npos &&
+                        c.interpolate.find(',', comma + 1) == std::string::npos;
+    if (!digits) throw UserError("--interpolate '" + c.interpolate + "' must be SEED_A,SEED_B (two non-negative integers)");
+    if (c.steps < 2 || c.steps > 1024) throw UserError("--steps must be in 2..1024");
+  }
 }
 
 LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device) {
@@ -34,6 +44,25 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   reader.load_module(loaded.is_ema ? "G_ema" : "G", *loaded.net);
   loaded.net->eval();
   return loaded;
+}
+
+torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim) {
+  auto rng = at::detail::createCPUGenerator(seed);
+  return torch::randn({1, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32))[0];
+}
+
+torch::Tensor slerp_path(const torch::Tensor& a, const torch::Tensor& b, int64_t steps) {
+  auto t = torch::linspace(0.0, 1.0, steps, torch::kFloat64).unsqueeze(1);
+  auto a64 = a.to(torch::kFloat64), b64 = b.to(torch::kFloat64);
+  const double cos_omega = std::clamp((a64 / a64.norm()).dot(b64 / b64.norm()).item<double>(), -1.0, 1.0);
+  const double omega = std::acos(cos_omega);
+  torch::Tensor path;
+  if (std::sin(omega) < 1e-6) {
+    path = (1 - t) * a64 + t * b64;
+  } else {
+    path = (torch::sin((1 - t) * omega) * a64 + torch::sin(t * omega) * b64) / std::sin(omega);
+  }
+  return path.to(a.scalar_type());
 }
 
 torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
@@ -53,11 +82,24 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
   validate(c);
   const auto device = resolve_device(c.device);
   auto loaded = load_generator(c.checkpoint, c.use_ema, device);
-  auto images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
+  torch::Tensor images;
+  int64_t nrow = c.nrow;
+  if (!c.interpolate.empty()) {
+    const auto comma = c.interpolate.find(',');
+    const int64_t latent = loaded.config.model.latent_dim;
+    auto path = slerp_path(latent_for_seed(std::stoull(c.interpolate.substr(0, comma)), latent),
+                           latent_for_seed(std::stoull(c.interpolate.substr(comma + 1)), latent), c.steps);
+    torch::NoGradGuard no_grad;
+    images = loaded.net->forward(path.to(device)).cpu();
+    nrow = c.steps;  // one strip
+  } else {
+    images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
+  }
+  const int64_t count = images.size(0);
   std::vector<std::string> written;
   if (!c.out_dir.empty()) {
     ensure_writable_dir(c.out_dir);
-    for (int64_t i = 0; i < c.num; ++i) {
+    for (int64_t i = 0; i < count; ++i) {
       char name[32];
       std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
       const std::string path = (fs::path(c.out_dir) / name).string();
@@ -72,7 +114,7 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
     const auto parent = fs::path(path).parent_path();
     if (!parent.empty()) ensure_writable_dir(parent.string());
     GridOptions grid;
-    grid.nrow = c.nrow;
+    grid.nrow = nrow;
     write_png(path, make_grid(images, grid));
     written.push_back(path);
   }

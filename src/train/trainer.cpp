@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "wgan/io/image_grid.h"
+#include "wgan/io/report.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 #include "wgan/util/progress.h"
@@ -324,7 +325,10 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       window_start = now;
       window_real_batches = state_.real_batches;
     }
-    if (state_.step % config_.sample_every == 0 || last) save_samples();
+    if (state_.step % config_.sample_every == 0 || last) {
+      save_samples();
+      write_report(config_.run_dir);  // the page shows what the run has written so far
+    }
     if (state_.step % config_.checkpoint_every == 0 || last) save_checkpoint();
     if (!quiet_) progress.update(state_.step, suffix, last);
   }

@@ -121,6 +121,13 @@ TEST(Cli, SigtermCheckpointsThenResumeAndSample) {
   auto files = run_cli("sample --checkpoint " + dir + " --num 3 --no-ema --out " + dir + "/many");
   ASSERT_EQ(files.code, 0) << files.output;
   EXPECT_TRUE(fs::exists(dir + "/many/000002.png"));
+  // A latent interpolation strip, and the report that training wrote.
+  auto strip = run_cli("sample --checkpoint " + dir + " --interpolate 3,9 --steps 5 --grid " + dir + "/strip.png");
+  ASSERT_EQ(strip.code, 0) << strip.output;
+  EXPECT_TRUE(fs::exists(dir + "/strip.png"));
+  expect_error("sample --checkpoint " + dir + " --interpolate 3 --grid " + dir + "/bad.png", "--interpolate");
+  EXPECT_TRUE(fs::exists(dir + "/report.html"));
+  ASSERT_EQ(run_cli("report " + dir).code, 0);
   fs::remove_all(dir);
 }
 

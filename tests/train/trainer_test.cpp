@@ -199,6 +199,20 @@ TEST_F(TrainerTest, SamplingIsDeterministicPerSeed) {
   fs::remove_all(dir);
 }
 
+TEST(Sampling, SlerpStaysOnTheSphereAndHitsBothEnds) {
+  auto a = latent_for_seed(1, 64), b = latent_for_seed(2, 64);
+  auto path = slerp_path(a, b, 7);
+  ASSERT_EQ(path.sizes(), torch::IntArrayRef({7, 64}));
+  EXPECT_NEAR((path[0] - a).abs().max().item<double>(), 0.0, 1e-5);
+  EXPECT_NEAR((path[6] - b).abs().max().item<double>(), 0.0, 1e-5);
+  // Equal norms at the ends stay nearly equal along the arc; a linear path would sag in the middle.
+  auto unit_a = a / a.norm(), unit_b = b / b.norm();
+  auto mid = slerp_path(unit_a, unit_b, 3)[1];
+  EXPECT_NEAR(mid.norm().item<double>(), 1.0, 1e-5);
+  EXPECT_LT(((unit_a + unit_b) / 2).norm().item<double>(), 0.9);
+  EXPECT_TRUE(torch::equal(latent_for_seed(1, 64), a));
+}
+
 TEST(TrainConfig, ValidationNamesTheFlag) {
   auto expect_flag = [](TrainConfig c, const std::string& flag) {
     try {

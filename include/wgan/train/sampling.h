@@ -20,7 +20,16 @@ struct SampleConfig {
   bool use_ema = true;        // sample the generator's moving average (false: the raw generator)
   std::string device = "auto";  // cpu, cuda or auto
   int64_t batch = 256;        // images generated per forward pass
+  std::string interpolate;    // "SEED_A,SEED_B": a strip from z(SEED_A) to z(SEED_B) instead of random samples
+  int64_t steps = 8;          // images along the interpolation, both ends included
 };
+
+// Spherical interpolation from `a` to `b` (1-D latent vectors) at `steps` evenly spaced points,
+// both ends included: steps x latent. Falls back to linear when a and b are (anti)parallel.
+torch::Tensor slerp_path(const torch::Tensor& a, const torch::Tensor& b, int64_t steps);
+
+// The latent vector a seed stands for in --interpolate: drawn from that seed alone.
+torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim);
 
 void validate(const SampleConfig& config);
 
