@@ -27,7 +27,7 @@ demo: build
 	./$(BUILD)/wgan train $(DEMO_FLAGS)
 
 test: build
-	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(TEST_PACKAGES); }
+	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(TEST_PACKAGES); }
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # CPU speed against the Python reference (needs python3-torch), written to docs/performance-cpu.md.
