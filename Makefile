@@ -8,8 +8,8 @@ APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread li
   nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
 
 # Only the tests need these: numpy checks that numpy.load opens the prepared datasets, and
-# headless chromium renders report.html.
-TEST_PACKAGES = python3-numpy chromium
+# headless chromium renders report.html, and python3-torch writes the seed checkpoints the interop test reads.
+TEST_PACKAGES = python3-numpy python3-torch chromium
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 

@@ -139,6 +139,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   sample_cmd->add_flag("--no-ema", no_ema, "Use the raw generator instead of its moving average");
   sample_cmd->add_option("--device", sample.device, "cpu, cuda or auto")->capture_default_str();
+  sample_cmd->add_option("--arch", sample.arch,
+                         "seed: --checkpoint is the blog post's own G.ckpt (torch.save(G.state_dict()))");
   sample_cmd->add_option("--interpolate", sample.interpolate,
                          "SEED_A,SEED_B: a strip walking the latent sphere from seed A's z to seed B's (slerp)");
   sample_cmd->add_option("--steps", sample.steps, "Images along --interpolate, both ends included")

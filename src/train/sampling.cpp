@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <map>
 #include <iostream>
 
 #include "wgan/io/image_grid.h"
+#include "wgan/io/torch_pickle.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/atomic_file.h"
@@ -46,6 +48,32 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   return loaded;
 }
 
+LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device device) {
+  const auto tensors = load_torch_file(torch_file);
+  LoadedGenerator loaded;
+  loaded.config.model.arch = "seed";
+  loaded.config.model.resolution = 64;
+  loaded.config.model.channels = 3;
+  loaded.source = torch_file;
+  loaded.net = make_generator(loaded.config.model);
+  std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
+  torch::NoGradGuard no_grad;
+  auto copy_into = [&](const std::string& name, torch::Tensor& target) {
+    auto it = by_name.find(name);
+    if (it == by_name.end()) throw UserError(torch_file + " lacks " + name + ": not the seed's Generator state dict");
+    if (it->second.sizes() != target.sizes()) {
+      throw UserError(torch_file + ": " + name + " has shape " + c10::str(it->second.sizes()) + ", the seed's Generator has " +
+                      c10::str(target.sizes()));
+    }
+    target.copy_(it->second);
+  };
+  for (auto& p : loaded.net->named_parameters()) copy_into(p.key(), p.value());
+  for (auto& b : loaded.net->named_buffers()) copy_into(b.key(), b.value());
+  loaded.net->to(device);
+  loaded.net->eval();
+  return loaded;
+}
+
 torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim) {
   auto rng = at::detail::createCPUGenerator(seed);
   return torch::randn({1, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32))[0];
@@ -81,7 +109,8 @@ torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uin
 std::vector<std::string> run_sample(const SampleConfig& c) {
   validate(c);
   const auto device = resolve_device(c.device);
-  auto loaded = load_generator(c.checkpoint, c.use_ema, device);
+  if (!c.arch.empty() && c.arch != "seed") throw UserError("--arch '" + c.arch + "': only seed is read from a PyTorch file");
+  auto loaded = c.arch == "seed" ? load_seed_generator(c.checkpoint, device) : load_generator(c.checkpoint, c.use_ema, device);
   torch::Tensor images;
   int64_t nrow = c.nrow;
   if (!c.interpolate.empty()) {

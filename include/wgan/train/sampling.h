@@ -20,6 +20,7 @@ struct SampleConfig {
   bool use_ema = true;        // sample the generator's moving average (false: the raw generator)
   std::string device = "auto";  // cpu, cuda or auto
   int64_t batch = 256;        // images generated per forward pass
+  std::string arch;           // "seed": --checkpoint is the seed's own G.ckpt (a PyTorch state dict)
   std::string interpolate;    // "SEED_A,SEED_B": a strip from z(SEED_A) to z(SEED_B) instead of random samples
   int64_t steps = 8;          // images along the interpolation, both ends included
 };
@@ -41,6 +42,9 @@ struct LoadedGenerator {
   bool is_ema = false;
 };
 LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device);
+
+// The seed's generator from its PyTorch state dict (`torch.save(G.state_dict(), 'G.ckpt')`).
+LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device device);
 
 // `count` images (B x C x H x W in [-1, 1]) from z ~ N(0, I) drawn from `seed`; the same seed gives
 // the same images whatever the batch size.
