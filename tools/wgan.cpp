@@ -146,6 +146,15 @@ int main(int argc, char** argv) {
   sample_cmd->add_option("--steps", sample.steps, "Images along --interpolate, both ends included")
       ->capture_default_str();
 
+  // export
+  std::string export_checkpoint, export_to;
+  bool export_no_ema = false;
+  auto* export_cmd = app.add_subcommand("export", "Write the generator as a PyTorch state dict (torch.load reads it)");
+  export_cmd->add_option("--checkpoint", export_checkpoint, "Checkpoint file, or a run directory (its newest)")
+      ->required();
+  export_cmd->add_option("--to", export_to, "Output .pt file")->required();
+  export_cmd->add_flag("--no-ema", export_no_ema, "Export the raw generator instead of its moving average");
+
   // report
   std::string report_dir;
   auto* report_cmd = app.add_subcommand("report", "Rebuild RUN_DIR/report.html (curves, grids, config) from its files");
@@ -198,6 +207,11 @@ int main(int argc, char** argv) {
         std::cerr << "  skipped " << report.skipped[i].path << ": " << report.skipped[i].reason << "\n";
       }
       if (report.skipped.size() > shown) std::cerr << "  ... all reasons are in " << prepare.out << "/manifest.json\n";
+      return 0;
+    }
+    if (*export_cmd) {
+      wgan::export_generator(export_checkpoint, !export_no_ema, export_to);
+      std::cout << export_to << "\n";
       return 0;
     }
     if (*report_cmd) {

@@ -2,11 +2,13 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <climits>
 #include <cstring>
 #include <fstream>
 #include <memory>
 #include <variant>
 
+#include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -319,6 +321,111 @@ NamedTensors unpickle_tensors(const std::string& pickle, const StorageLoader& lo
     bad("the file holds neither a tensor nor a dict of tensors");
   }
   return out;
+}
+
+namespace {
+
+// Pickle protocol 2 output for the handful of opcodes a state dict needs.
+class PickleWriter {
+ public:
+  void op(char c) { out_.push_back(c); }
+  void global(const std::string& module, const std::string& name) { out_ += "c" + module + "\n" + name + "\n"; }
+  void string(const std::string& s) {
+    op('X');
+    put_le(static_cast<uint32_t>(s.size()), 4);
+    out_ += s;
+  }
+  void integer(int64_t v) {
+    if (v >= INT32_MIN && v <= INT32_MAX) {
+      op('J');
+      put_le(static_cast<uint32_t>(static_cast<int32_t>(v)), 4);
+    } else {
+      op('\x8a');
+      op(8);
+      put_le(static_cast<uint64_t>(v), 8);
+    }
+  }
+  void int_tuple(c10::IntArrayRef values) {
+    op('(');
+    for (int64_t v : values) integer(v);
+    op('t');
+  }
+  void empty_ordered_dict() {
+    global("collections", "OrderedDict");
+    op(')');
+    op('R');
+  }
+  const std::string& bytes() const { return out_; }
+
+ private:
+  void put_le(uint64_t v, int n) {
+    for (int k = 0; k < n; ++k) out_.push_back(static_cast<char>((v >> (8 * k)) & 0xff));
+  }
+  std::string out_;
+};
+
+const char* storage_name(torch::ScalarType t) {
+  switch (t) {
+    case torch::kFloat32: return "FloatStorage";
+    case torch::kFloat64: return "DoubleStorage";
+    case torch::kFloat16: return "HalfStorage";
+    case torch::kBFloat16: return "BFloat16Storage";
+    case torch::kInt64: return "LongStorage";
+    case torch::kInt32: return "IntStorage";
+    case torch::kInt16: return "ShortStorage";
+    case torch::kInt8: return "CharStorage";
+    case torch::kUInt8: return "ByteStorage";
+    case torch::kBool: return "BoolStorage";
+    default: throw UserError(std::string("cannot export tensors of type ") + c10::toString(t));
+  }
+}
+
+}  // namespace
+
+void save_torch_state_dict(const std::string& path, const NamedTensors& tensors) {
+  PickleWriter p;
+  p.op('\x80');
+  p.op(2);
+  p.empty_ordered_dict();
+  p.op('(');
+  std::vector<torch::Tensor> storages;
+  for (const auto& [name, tensor] : tensors) {
+    auto t = tensor.detach().to(torch::kCPU).contiguous();
+    p.string(name);
+    p.global("torch._utils", "_rebuild_tensor_v2");
+    p.op('(');
+    // persistent id ('storage', torch.XStorage, key, 'cpu', numel)
+    p.op('(');
+    p.string("storage");
+    p.global("torch", storage_name(t.scalar_type()));
+    p.string(std::to_string(storages.size()));
+    p.string("cpu");
+    p.integer(t.numel());
+    p.op('t');
+    p.op('Q');
+    p.integer(0);                 // storage offset
+    p.int_tuple(t.sizes());
+    p.int_tuple(t.strides());
+    p.op('\x89');                 // requires_grad = False
+    p.empty_ordered_dict();       // backward hooks
+    p.op('t');
+    p.op('R');
+    storages.push_back(t);
+  }
+  p.op('u');
+  p.op('.');
+  write_atomic_with(path, [&](const std::string& tmp) {
+    try {
+      caffe2::serialize::PyTorchStreamWriter writer(tmp);
+      writer.writeRecord("data.pkl", p.bytes().data(), p.bytes().size());
+      for (size_t k = 0; k < storages.size(); ++k) {
+        writer.writeRecord("data/" + std::to_string(k), storages[k].data_ptr(), storages[k].nbytes());
+      }
+      writer.writeEndOfFile();
+    } catch (const c10::Error& e) {
+      throw UserError("cannot write " + path + ": " + e.what_without_backtrace());
+    }
+  });
 }
 
 NamedTensors load_torch_file(const std::string& path) {

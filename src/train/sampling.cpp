@@ -74,6 +74,17 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
   return loaded;
 }
 
+void export_generator(const std::string& checkpoint_or_run_dir, bool use_ema, const std::string& to) {
+  if (to.empty()) throw UserError("--to FILE.pt is required");
+  auto loaded = load_generator(checkpoint_or_run_dir, use_ema, torch::kCPU);
+  NamedTensors state;
+  for (const auto& p : loaded.net->named_parameters()) state.emplace_back(p.key(), p.value());
+  for (const auto& b : loaded.net->named_buffers()) state.emplace_back(b.key(), b.value());
+  const auto parent = fs::path(to).parent_path();
+  if (!parent.empty()) ensure_writable_dir(parent.string());
+  save_torch_state_dict(to, state);
+}
+
 torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim) {
   auto rng = at::detail::createCPUGenerator(seed);
   return torch::randn({1, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32))[0];

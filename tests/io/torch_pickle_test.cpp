@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "wgan/models/networks.h"
 #include "wgan/train/sampling.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
@@ -78,6 +79,38 @@ TEST_F(TorchInterop, SeedCheckpointReproducesPythonImages) {
   ASSERT_EQ(y.sizes(), expected[0].second.sizes());
   EXPECT_NEAR((y - expected[0].second).abs().max().item<double>(), 0.0, 1e-5);
   EXPECT_GT(expected[0].second.std().item<double>(), 0.01);  // not a flat image
+}
+
+// The reverse direction: wgan writes the state dict, Python's seed Generator loads it strictly
+// (no renaming) and must produce wgan's images.
+TEST_F(TorchInterop, ExportedStateDictLoadsIntoTheSeedsGenerator) {
+  torch::manual_seed(11);
+  SeedGenerator g;
+  {
+    torch::NoGradGuard no_grad;
+    for (auto& b : g.named_buffers()) {
+      if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.1);
+      if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 2.0);
+    }
+  }
+  g.eval();
+  NamedTensors state;
+  for (const auto& p : g.named_parameters()) state.emplace_back(p.key(), p.value());
+  for (const auto& b : g.named_buffers()) state.emplace_back(b.key(), b.value());
+  save_torch_state_dict((dir_ / "G_export.pt").string(), state);
+  auto z = torch::randn({3, 100, 1, 1});
+  save_torch_state_dict((dir_ / "zin.pt").string(), {{"z", z}});
+  const std::string script = std::string(kSeedScript).substr(0, std::string(kSeedScript).find("torch.manual_seed(7)")) +
+                             "G = Generator(); G.load_state_dict(torch.load(out + '/G_export.pt')); G.eval()\n"
+                             "z = torch.load(out + '/zin.pt')['z']\n"
+                             "with torch.no_grad():\n    torch.save(G(z), out + '/y_py.pt')\n";
+  write_file_atomic((dir_ / "check.py").string(), script);
+  ASSERT_EQ(std::system(("/usr/bin/python3 " + (dir_ / "check.py").string() + " " + dir_.string()).c_str()), 0);
+  torch::NoGradGuard no_grad;
+  auto y = g.forward(z);
+  auto y_py = load_torch_file((dir_ / "y_py.pt").string());
+  ASSERT_EQ(y_py.size(), 1u);
+  EXPECT_NEAR((y - y_py[0].second).abs().max().item<double>(), 0.0, 1e-5);
 }
 
 TEST_F(TorchInterop, StateDictKeepsNamesAndOrder) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "wgan/io/torch_pickle.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "../support/run_cli.h"
@@ -127,6 +128,11 @@ TEST(Cli, SigtermCheckpointsThenResumeAndSample) {
   EXPECT_TRUE(fs::exists(dir + "/strip.png"));
   expect_error("sample --checkpoint " + dir + " --interpolate 3 --grid " + dir + "/bad.png", "--interpolate");
   EXPECT_TRUE(fs::exists(dir + "/report.html"));
+  // Export: a PyTorch state dict with the generator's names, readable again.
+  ASSERT_EQ(run_cli("export --checkpoint " + dir + " --to " + dir + "/G.pt").code, 0);
+  auto exported = load_torch_file(dir + "/G.pt");
+  ASSERT_FALSE(exported.empty());
+  EXPECT_EQ(exported.front().first.rfind("body.", 0), 0u) << exported.front().first;
   ASSERT_EQ(run_cli("report " + dir).code, 0);
   fs::remove_all(dir);
 }

@@ -22,6 +22,11 @@ using StorageLoader = std::function<torch::Tensor(const std::string& key, torch:
 // Unpickles `pickle` and returns every tensor of the top-level dict (or the top-level tensor).
 NamedTensors unpickle_tensors(const std::string& pickle, const StorageLoader& load_storage);
 
+// Writes `tensors` as Python's torch.save(OrderedDict(...)) does (zip format, pickle protocol 2,
+// one storage record per tensor), so that torch.load returns a state dict that
+// Module.load_state_dict accepts. Tensors are written contiguous, on the CPU. Atomic.
+void save_torch_state_dict(const std::string& path, const NamedTensors& tensors);
+
 // Reads a file written by torch.save (zip format). UserError naming the file when it is the
 // legacy non-zip format (with how to re-save it), not a PyTorch file, or malformed.
 NamedTensors load_torch_file(const std::string& path);

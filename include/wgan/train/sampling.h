@@ -51,6 +51,10 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
 torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
                        int64_t batch = 256);
 
+// `wgan export`: the generator (its EMA unless `use_ema` is false) as a PyTorch state dict file
+// that torch.load reads; with --arch seed its names are the seed's own.
+void export_generator(const std::string& checkpoint_or_run_dir, bool use_ema, const std::string& to);
+
 // Runs `wgan sample`; returns the paths written.
 std::vector<std::string> run_sample(const SampleConfig& config);
 
