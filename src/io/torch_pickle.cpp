@@ -382,6 +382,13 @@ const char* storage_name(torch::ScalarType t) {
 
 }  // namespace
 
+NamedTensors module_state(torch::nn::Module& module) {
+  NamedTensors state;
+  for (const auto& p : module.named_parameters()) state.emplace_back(p.key(), p.value());
+  for (const auto& b : module.named_buffers()) state.emplace_back(b.key(), b.value());
+  return state;
+}
+
 void save_torch_state_dict(const std::string& path, const NamedTensors& tensors) {
   PickleWriter p;
   p.op('\x80');

@@ -17,6 +17,24 @@ namespace fs = std::filesystem;
 
 namespace wgan {
 
+namespace {
+
+// "SEED_A,SEED_B" -> the two seeds; UserError naming --interpolate otherwise.
+std::pair<uint64_t, uint64_t> parse_seed_pair(const std::string& text) {
+  const auto comma = text.find(',');
+  const bool well_formed = comma != std::string::npos && comma > 0 && comma + 1 < text.size() &&
+                           text.find_first_not_of("0123456789,") == std::string::npos &&
+                           text.find(',', comma + 1) == std::string::npos;
+  if (!well_formed) throw UserError("--interpolate '" + text + "' must be SEED_A,SEED_B (two non-negative integers)");
+  try {
+    return {std::stoull(text.substr(0, comma)), std::stoull(text.substr(comma + 1))};
+  } catch (const std::out_of_range&) {
+    throw UserError("--interpolate '" + text + "': a seed is larger than 64 bits");
+  }
+}
+
+}  // namespace
+
 void validate(const SampleConfig& c) {
   if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
   if (c.num <= 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
@@ -24,11 +42,7 @@ void validate(const SampleConfig& c) {
   if (c.batch <= 0) throw UserError("--batch must be positive");
   if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
   if (!c.interpolate.empty()) {
-    const auto comma = c.interpolate.find(',');
-    const bool digits = comma != std::string::npos && comma > 0 && comma + 1 < c.interpolate.size() &&
-                        c.interpolate.find_first_not_of("0123456789,") == std::string::npos &&
-                        c.interpolate.find(',', comma + 1) == std::string::npos;
-    if (!digits) throw UserError("--interpolate '" + c.interpolate + "' must be SEED_A,SEED_B (two non-negative integers)");
+    parse_seed_pair(c.interpolate);
     if (c.steps < 2 || c.steps > 1024) throw UserError("--steps must be in 2..1024");
   }
 }
@@ -58,7 +72,7 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
   loaded.net = make_generator(loaded.config.model);
   std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
   torch::NoGradGuard no_grad;
-  auto copy_into = [&](const std::string& name, torch::Tensor& target) {
+  for (auto& [name, target] : module_state(*loaded.net)) {
     auto it = by_name.find(name);
     if (it == by_name.end()) throw UserError(torch_file + " lacks " + name + ": not the seed's Generator state dict");
     if (it->second.sizes() != target.sizes()) {
@@ -66,9 +80,7 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
                       c10::str(target.sizes()));
     }
     target.copy_(it->second);
-  };
-  for (auto& p : loaded.net->named_parameters()) copy_into(p.key(), p.value());
-  for (auto& b : loaded.net->named_buffers()) copy_into(b.key(), b.value());
+  }
   loaded.net->to(device);
   loaded.net->eval();
   return loaded;
@@ -77,12 +89,9 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
 void export_generator(const std::string& checkpoint_or_run_dir, bool use_ema, const std::string& to) {
   if (to.empty()) throw UserError("--to FILE.pt is required");
   auto loaded = load_generator(checkpoint_or_run_dir, use_ema, torch::kCPU);
-  NamedTensors state;
-  for (const auto& p : loaded.net->named_parameters()) state.emplace_back(p.key(), p.value());
-  for (const auto& b : loaded.net->named_buffers()) state.emplace_back(b.key(), b.value());
   const auto parent = fs::path(to).parent_path();
   if (!parent.empty()) ensure_writable_dir(parent.string());
-  save_torch_state_dict(to, state);
+  save_torch_state_dict(to, module_state(*loaded.net));
 }
 
 torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim) {
@@ -125,10 +134,9 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
   torch::Tensor images;
   int64_t nrow = c.nrow;
   if (!c.interpolate.empty()) {
-    const auto comma = c.interpolate.find(',');
+    const auto [seed_a, seed_b] = parse_seed_pair(c.interpolate);
     const int64_t latent = loaded.config.model.latent_dim;
-    auto path = slerp_path(latent_for_seed(std::stoull(c.interpolate.substr(0, comma)), latent),
-                           latent_for_seed(std::stoull(c.interpolate.substr(comma + 1)), latent), c.steps);
+    auto path = slerp_path(latent_for_seed(seed_a, latent), latent_for_seed(seed_b, latent), c.steps);
     torch::NoGradGuard no_grad;
     images = loaded.net->forward(path.to(device)).cpu();
     nrow = c.steps;  // one strip

@@ -94,10 +94,7 @@ TEST_F(TorchInterop, ExportedStateDictLoadsIntoTheSeedsGenerator) {
     }
   }
   g.eval();
-  NamedTensors state;
-  for (const auto& p : g.named_parameters()) state.emplace_back(p.key(), p.value());
-  for (const auto& b : g.named_buffers()) state.emplace_back(b.key(), b.value());
-  save_torch_state_dict((dir_ / "G_export.pt").string(), state);
+  save_torch_state_dict((dir_ / "G_export.pt").string(), module_state(g));
   auto z = torch::randn({3, 100, 1, 1});
   save_torch_state_dict((dir_ / "zin.pt").string(), {{"z", z}});
   const std::string script = std::string(kSeedScript).substr(0, std::string(kSeedScript).find("torch.manual_seed(7)")) +

@@ -16,6 +16,10 @@ namespace wgan {
 // Named tensors in file order (a state dict, or {"": tensor} for a bare tensor).
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;
 
+// A module's state dict: its parameters, then its buffers, by name. The tensors alias the
+// module's own (writing into them writes into the module).
+NamedTensors module_state(torch::nn::Module& module);
+
 // Loads storage `key` as a 1-D tensor of `dtype` (the raw record data/<key>).
 using StorageLoader = std::function<torch::Tensor(const std::string& key, torch::ScalarType dtype)>;
 
