@@ -4,12 +4,12 @@ JOBS ?= $(shell nproc)
 # The demo: a few minutes of WGAN-GP on Fashion-MNIST on a 2-core CPU.
 DEMO_FLAGS ?= --name demo --overwrite --width 16 --lr 2e-4 --steps 1200 --sample-every 200 --checkpoint-every 400
 
-APT_PACKAGES = build-essential cmake ccache libtorch-dev libopenblas0-pthread libopencv-dev libcli11-dev \
+APT_PACKAGES = build-essential cmake ccache libtorch-dev libgloo-dev libopenblas0-pthread libopencv-dev libcli11-dev \
   nlohmann-json3-dev zlib1g-dev libgtest-dev libbenchmark-dev dataset-fashion-mnist
 
 # Only the tests need these: numpy checks that numpy.load opens the prepared datasets, and
 # headless chromium renders report.html, and python3-torch writes the seed checkpoints the interop test reads.
-TEST_PACKAGES = python3-numpy python3-torch chromium
+TEST_PACKAGES = python3-numpy python3-scipy python3-torch chromium
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 

@@ -1,13 +1,19 @@
 // wgan: the command-line front end. Parses flags into the config structs and calls the library.
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <iostream>
 
 #include "wgan/data/prepare.h"
+#include "wgan/dist/launcher.h"
 #include "wgan/io/report.h"
 #include "wgan/losses/losses.h"
+#include "wgan/metrics/eval_command.h"
+#include "wgan/metrics/fashion_classifier.h"
+#include "wgan/metrics/metric.h"
+#include "wgan/toy/toy_gan.h"
 #include "wgan/train/sampling.h"
 #include "wgan/train/train_command.h"
 #include "wgan/util/error.h"
@@ -75,6 +81,24 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
       ->capture_default_str();
   cmd.add_option("--sample-count", c.sample_count, "Images in each sample grid")->capture_default_str();
   cmd.add_option("--nrow", c.grid_nrow, "Images per grid row")->capture_default_str();
+  cmd.add_option("--metrics", c.metrics, "Quality metrics to compute during training, comma-separated (swd, "
+                 "fd-fmnist, fid, kid; see `wgan eval`), appended to metrics.jsonl");
+  cmd.add_option("--metrics-every", c.metrics_every_kimg, "kimg between metric evaluations (0 = only at the end)")
+      ->capture_default_str();
+  cmd.add_option("--metrics-num", c.metrics_num, "Generated images per metric evaluation")->capture_default_str();
+  cmd.add_option("--classifier", c.classifier, "fd-fmnist: classifier weights (default: the committed "
+                 "models/fashion_mnist_classifier.pt)");
+  cmd.add_option("--inception", c.inception, "fid/kid: a TorchScript Inception such as inception-2015-12-05.pt");
+  int unused_nproc = 0;
+  cmd.add_option("--nproc", unused_nproc, "Data-parallel training: start N worker processes on this machine (Gloo on "
+                 "CPU, NCCL on GPUs, one GPU per worker); --batch is the total over all workers. Under torchrun or "
+                 "Slurm leave it out: WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT are read instead");
+  cmd.add_option("--dist-backend", t.dist_backend, "gloo, nccl or auto (nccl for cuda, gloo for cpu)")
+      ->capture_default_str();
+  cmd.add_option("--dist-timeout", t.dist_timeout_s, "Seconds a rank waits for the others before failing (a dead "
+                 "or hung rank)")->capture_default_str();
+  cmd.add_flag("--sync-bn", t.sync_bn, "Distributed: compute the generator's BatchNorm statistics over all ranks "
+               "(default: per rank, over its share of the batch)");
   cmd.add_option("--resume", t.resume, "Continue a run: its directory (newest readable checkpoint) or a checkpoint "
                  "file; give a longer --steps/--kimg/--epochs to extend it");
   cmd.add_flag("--overwrite", t.overwrite, "Start over in a run directory that already holds a run (deletes its "
@@ -160,6 +184,86 @@ int main(int argc, char** argv) {
   auto* report_cmd = app.add_subcommand("report", "Rebuild RUN_DIR/report.html (curves, grids, config) from its files");
   report_cmd->add_option("run_dir", report_dir, "Run directory")->required();
 
+  // classifier
+  wgan::ClassifierTrainOptions classifier;
+  classifier.out = "models/fashion_mnist_classifier.pt";
+  auto* classifier_cmd = app.add_subcommand(
+      "classifier", "Train the Fashion-MNIST classifier whose features the fd-fmnist metric uses (the committed "
+                    "models/fashion_mnist_classifier.pt was made by this command with its defaults)");
+  classifier_cmd->add_option("--out", classifier.out, "Weights file to write")->capture_default_str();
+  classifier_cmd->add_option("--data-dir", classifier.data_dir, "Folder holding Fashion-MNIST's idx .gz files")
+      ->capture_default_str();
+  classifier_cmd->add_option("--epochs", classifier.epochs, "Passes over the 60k training images")->capture_default_str();
+  classifier_cmd->add_option("--batch", classifier.batch, "Images per step")->capture_default_str();
+  classifier_cmd->add_option("--lr", classifier.lr, "Adam learning rate (x0.1 for the last fifth of the epochs)")
+      ->capture_default_str();
+  classifier_cmd->add_option("--seed", classifier.seed, "Seeds weights, order and flips")->capture_default_str();
+  classifier_cmd->add_option("--threads", classifier.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  classifier_cmd->add_option("--max-images", classifier.max_images, "Train on the first N images only (0 = all)")
+      ->capture_default_str();
+
+  // toy
+  wgan::ToyConfig toy;
+  auto* toy_cmd = app.add_subcommand("toy", "The WGAN-GP paper's 2-D experiments: mode coverage and the critic's "
+                                            "contours on 8gaussians, 25gaussians or swissroll");
+  toy_cmd->add_option("--dataset", toy.dataset, "8gaussians, 25gaussians or swissroll")->capture_default_str();
+  toy_cmd->add_option("--loss", toy.loss, "wgan-gp, wgan (clipping) or gan, for contrast")->capture_default_str();
+  toy_cmd->add_option("--steps", toy.steps, "Generator iterations (the paper runs 100000)")->capture_default_str();
+  toy_cmd->add_option("--batch", toy.batch, "Points per step")->capture_default_str();
+  toy_cmd->add_option("--n-critic", toy.n_critic, "Critic steps per generator step")->capture_default_str();
+  toy_cmd->add_option("--hidden", toy.hidden, "Units in each of the 3 hidden layers")->capture_default_str();
+  toy_cmd->add_option("--gp-lambda", toy.gp_lambda, "Gradient penalty weight (the paper's toy value)")
+      ->capture_default_str();
+  toy_cmd->add_option("--lr", toy.lr, "Learning rate (0 = the paper's: Adam 1e-4, betas 0.5/0.9; wgan: RMSprop 5e-5)")
+      ->capture_default_str();
+  toy_cmd->add_option("--eval-every", toy.eval_every, "Generator steps between metric lines and pictures")
+      ->capture_default_str();
+  toy_cmd->add_option("--eval-samples", toy.eval_samples, "Samples the mode metrics use")->capture_default_str();
+  toy_cmd->add_option("--stop-at-quality", toy.stop_at_quality,
+                      "Stop once every mode is covered and this share of samples is high quality (0 = run all steps)")
+      ->capture_default_str();
+  toy_cmd->add_option("--seed", toy.seed, "Seeds weights, data and noise")->capture_default_str();
+  toy_cmd->add_option("--threads", toy.threads, "CPU threads (0 = all cores)")->capture_default_str();
+  toy_cmd->add_option("--out", toy.out, "Folder for metrics.jsonl and DATASET.png")->capture_default_str();
+  toy_cmd->add_flag("--quiet", toy.quiet, "No progress bar");
+
+  // eval
+  wgan::EvalConfig eval;
+  bool eval_no_ema = false;
+  std::string metric_help = "Comma-separated metrics (default: swd,fd-fmnist on Fashion-MNIST, swd otherwise):";
+  for (const auto& info : wgan::metric_registry()) metric_help += "\n  " + info.name + ": " + info.description;
+  auto* eval_cmd = app.add_subcommand("eval", "Measure a trained generator's quality (SWD, Fashion-MNIST classifier "
+                                              "distance, FID/KID with your Inception); prints one JSON line");
+  eval_cmd->add_option("--checkpoint", eval.checkpoint, "Checkpoint file, or a run directory (its newest)")->required();
+  eval_cmd->add_option("--metrics", eval.metrics, metric_help);
+  eval_cmd->add_option("--data", eval.data, "Real images: fashion-mnist (its 10k test split) or a DATASET/FOLDER "
+                       "(default: the run's --data)");
+  eval_cmd->add_option("--data-dir", eval.data_dir, "Folder holding Fashion-MNIST's idx .gz files (default: the run's)");
+  eval_cmd->add_option("--num", eval.num, "Generated images (SWD, FID and KID compare as many real ones)")
+      ->capture_default_str();
+  eval_cmd->add_option("--seed", eval.seed, "Seeds latents, patches, directions and KID subsets")->capture_default_str();
+  eval_cmd->add_flag("--no-ema", eval_no_ema, "Evaluate the raw generator instead of its moving average");
+  eval_cmd->add_option("--device", eval.device, "cpu, cuda or auto")->capture_default_str();
+  eval_cmd->add_option("--classifier", eval.classifier, "fd-fmnist weights (default: the committed "
+                       "models/fashion_mnist_classifier.pt, made by `wgan classifier`)");
+  eval_cmd->add_option("--inception", eval.inception, "fid/kid: a TorchScript Inception called as "
+                       "net(images_0_255, return_features=True), e.g. StyleGAN2-ADA's inception-2015-12-05.pt");
+  eval_cmd->add_option("--out", eval.out, "Also append the JSON line to this file");
+
+  // --nproc N: this process becomes a launcher of N workers running the same command.
+  try {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    if (!args.empty() && args[0] == "train") {
+      const int nproc = wgan::take_nproc_flag(args);
+      const bool help = std::find(args.begin(), args.end(), "--help") != args.end() ||
+                        std::find(args.begin(), args.end(), "-h") != args.end();
+      if (nproc > 0 && !help) return wgan::run_local_workers(nproc, args);
+    }
+  } catch (const wgan::UserError& e) {
+    std::cerr << "error: " << e.what() << std::endl;
+    return 1;
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -213,6 +317,28 @@ int main(int argc, char** argv) {
       wgan::export_generator(export_checkpoint, !export_no_ema, export_to);
       std::cout << export_to << "\n";
       return 0;
+    }
+    if (*classifier_cmd) {
+      const double accuracy = wgan::train_fashion_classifier(classifier);
+      std::cout << classifier.out << ": test accuracy " << accuracy << "\n";
+      return 0;
+    }
+    if (*eval_cmd) {
+      eval.use_ema = !eval_no_ema;
+      std::cout << wgan::run_eval(eval).dump() << std::endl;
+      return 0;
+    }
+    if (*toy_cmd) {
+      std::signal(SIGINT, on_stop_signal);
+      std::signal(SIGTERM, on_stop_signal);
+      const auto result = wgan::run_toy(toy, &g_stop_requested);
+      std::cout << "step " << result.steps;
+      if (result.metrics.modes > 0)
+        std::cout << ": modes covered " << result.metrics.modes_covered << "/" << result.metrics.modes
+                  << ", high quality " << result.metrics.high_quality << ", KL to uniform "
+                  << result.metrics.kl_to_uniform;
+      std::cout << "\npicture: " << result.picture << "\n";
+      return g_stop_requested ? 130 : 0;
     }
     if (*report_cmd) {
       std::cout << wgan::write_report(report_dir) << "\n";

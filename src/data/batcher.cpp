@@ -26,11 +26,20 @@ torch::Tensor EpochBatcher::batch_indices(int64_t index) {
   return order_.narrow(0, (index % batches_per_epoch_) * batch_size_, batch_size_);
 }
 
+void EpochBatcher::set_shard(int rank, int world) {
+  if (world < 1 || rank < 0 || rank >= world || batch_size_ % world != 0)
+    throw UserError("--batch " + std::to_string(batch_size_) + " cannot be split evenly over " +
+                    std::to_string(world) + " ranks");
+  shard_rank_ = rank;
+  shard_count_ = world;
+}
+
 torch::Tensor EpochBatcher::batch(int64_t index) {
-  auto nhwc = dataset_.images.index_select(0, batch_indices(index));
+  const int64_t share = batch_size_ / shard_count_;
+  auto nhwc = dataset_.images.index_select(0, batch_indices(index).narrow(0, shard_rank_ * share, share));
   if (xflip_) {
     auto generator = at::detail::createCPUGenerator(seed_ * 7919ULL + static_cast<uint64_t>(index) * 2654435761ULL + 17);
-    auto flip = torch::rand({batch_size_}, generator) < 0.5;
+    auto flip = (torch::rand({batch_size_}, generator) < 0.5).narrow(0, shard_rank_ * share, share);
     nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
   }
   return nhwc.permute({0, 3, 1, 2}).contiguous();

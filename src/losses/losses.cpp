@@ -33,7 +33,7 @@ CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& rea
                                 const LossOptions& options) {
   auto terms = wasserstein_terms(critic, real, fake);
   if (options.gp_lambda > 0) {  // lambda 0: a lazy-penalty step without the penalty
-    terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps);
+    terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps, options.alpha);
     terms.loss = terms.loss + terms.penalty;
   }
   return terms;

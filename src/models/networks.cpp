@@ -1,5 +1,7 @@
 #include "wgan/models/networks.h"
 
+#include "wgan/dist/sync_batch_norm.h"
+
 #include <algorithm>
 
 namespace wgan {
@@ -46,7 +48,8 @@ DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.l
     const int64_t out = level_channels(config.width, levels, level);
     const std::string id = std::to_string(level + 1);
     body->push_back("convt" + id, level == 0 ? convt(in, out, 1, 0, false) : convt(in, out, 2, 1, false));
-    body->push_back("norm" + id, nn::BatchNorm2d(out));
+    // Plain BatchNorm unless --sync-bn gives SyncBatchNorm2d a process group (same names, same math).
+    body->push_back("norm" + id, SyncBatchNorm2d(out));
     body->push_back("relu" + id, nn::ReLU());
     in = out;
   }

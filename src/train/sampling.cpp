@@ -53,6 +53,7 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   LoadedGenerator loaded;
   loaded.config = reader.config();
   loaded.source = file;
+  loaded.step = reader.state().step;
   loaded.net = make_generator(loaded.config.model);
   loaded.net->to(device);
   loaded.is_ema = use_ema && reader.has("G_ema");

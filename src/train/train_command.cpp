@@ -5,6 +5,8 @@
 #include <thread>
 
 #include "wgan/data/training_data.h"
+#include "wgan/dist/process_group.h"
+#include "wgan/dist/sync_batch_norm.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
@@ -16,7 +18,9 @@ namespace wgan {
 const std::set<std::string>& resumable_flags() {
   static const std::set<std::string> flags = {
       "--kimg", "--steps", "--epochs", "--threads", "--device", "--data-dir", "--log-every", "--sample-every",
-      "--checkpoint-every", "--keep-checkpoints", "--name", "--run-dir", "--quiet", "--resume", "--dry-run"};
+      "--checkpoint-every", "--keep-checkpoints", "--name", "--run-dir", "--quiet", "--resume", "--dry-run",
+      "--dist-backend", "--dist-timeout", "--sync-bn", "--metrics", "--metrics-every", "--metrics-num",
+      "--classifier", "--inception"};
   return flags;
 }
 
@@ -63,6 +67,11 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   if (was_given("--sample-every")) c.sample_every = given.sample_every;
   if (was_given("--checkpoint-every")) c.checkpoint_every = given.checkpoint_every;
   if (was_given("--keep-checkpoints")) c.keep_checkpoints = given.keep_checkpoints;
+  if (was_given("--metrics")) c.metrics = given.metrics;
+  if (was_given("--metrics-every")) c.metrics_every_kimg = given.metrics_every_kimg;
+  if (was_given("--metrics-num")) c.metrics_num = given.metrics_num;
+  if (was_given("--classifier")) c.classifier = given.classifier;
+  if (was_given("--inception")) c.inception = given.inception;
   return c;
 }
 
@@ -80,7 +89,23 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
   }
   validate(config);
 
-  torch::set_num_threads(static_cast<int>(config.threads > 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency())));
+  // Distributed when launched by torchrun, Slurm or --nproc (WORLD_SIZE > 1 in the environment).
+  DistOptions dist = dist_options_from_environment();
+  dist.backend = cmd.dist_backend;
+  dist.timeout_s = cmd.dist_timeout_s;
+  std::shared_ptr<ProcessGroup> group;
+  if (cmd.sync_bn && config.model.arch == "seed") throw UserError("--sync-bn works with --arch dcgan only");
+  if (dist.world_size > 1) {
+    if (resolve_device(config.device).is_cuda())
+      set_default_cuda_index(dist.local_rank % static_cast<int>(torch::cuda::device_count()));
+    group = join_process_group(dist, resolve_device(config.device));
+    if (cmd.sync_bn) set_sync_batch_norm_group(group);
+    if (!group->is_main()) cmd.quiet = true;
+  }
+  const bool is_main = !group || group->is_main();
+  // Several workers on one machine share its cores.
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(static_cast<int>(config.threads > 0 ? config.threads : std::max(1, cores / dist.world_size)));
 
   DataRequest request;
   request.data = config.data;
@@ -90,7 +115,11 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
   if (cmd.given_flags.count("--channels")) request.channels = config.model.channels;
   request.max_images = config.max_images;
   request.quiet = cmd.quiet;
-  ImageDataset dataset = load_training_data(request);
+  // Rank 0 loads first (it may prepare a FOLDER into the run directory); the others then read it.
+  ImageDataset dataset;
+  if (!is_main) any_rank(*group, false);
+  dataset = load_training_data(request);
+  if (group && is_main) any_rank(*group, false);
   // Resolution and channels come from the data; a flag that disagrees is an error, not a silent resize.
   for (const auto& [flag, wanted, actual] : {std::tuple{"--resolution", config.model.resolution, dataset.resolution()},
                                              std::tuple{"--channels", config.model.channels, dataset.channels()}}) {
@@ -116,12 +145,13 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
       throw UserError(config.run_dir + " already holds a run: pass --resume " + config.run_dir +
                       " to continue it, --overwrite to start over, or another --name");
     }
-    clear_run(config.run_dir);
+    if (is_main) clear_run(config.run_dir);
   }
 
   Trainer trainer(config, dataset, cmd.quiet);
+  if (!checkpoint_file.empty()) trainer.resume(checkpoint_file);
+  if (group) trainer.set_process_group(group);
   if (!checkpoint_file.empty()) {
-    trainer.resume(checkpoint_file);
     if (!cmd.quiet) {
       std::cerr << "resuming " << checkpoint_file << " at step " << trainer.state().step << " of "
                 << config.total_steps << "\n";
@@ -131,7 +161,11 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
               << config.model.resolution << "x" << config.model.resolution << "x" << config.model.channels
               << ") for " << config.total_steps << " generator steps on " << trainer.device() << "; G "
               << count_parameters(trainer.generator()) << " params, D " << count_parameters(trainer.critic())
-              << " params\n";
+              << " params";
+    if (group)
+      std::cerr << "; " << group->world_size() << " ranks (" << group->backend() << "), " << config.batch / group->world_size()
+                << " images per rank per step" << (cmd.sync_bn ? ", BatchNorm synchronised" : "");
+    std::cerr << "\n";
   }
 
   Trainer::Outcome outcome;

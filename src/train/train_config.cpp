@@ -36,6 +36,8 @@ void validate(const TrainConfig& c) {
   if (c.keep_checkpoints <= 0) throw UserError("--keep-checkpoints must be positive");
   if (c.sample_count <= 0 || c.sample_count > 1024) throw UserError("--sample-count must be in 1..1024");
   if (c.grid_nrow <= 0) throw UserError("--nrow must be positive");
+  if (c.metrics_every_kimg < 0) throw UserError("--metrics-every must be >= 0 (0 = only at the end)");
+  if (c.metrics_num < 2) throw UserError("--metrics-num must be at least 2");
   if (c.run_dir.empty()) throw UserError("--run-dir must not be empty");
 }
 
@@ -127,6 +129,11 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"keep_checkpoints", c.keep_checkpoints},
       {"sample_count", c.sample_count},
       {"grid_nrow", c.grid_nrow},
+      {"metrics", c.metrics},
+      {"metrics_every_kimg", c.metrics_every_kimg},
+      {"metrics_num", c.metrics_num},
+      {"classifier", c.classifier},
+      {"inception", c.inception},
   };
 }
 
@@ -170,6 +177,11 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   read_value(j, "keep_checkpoints", c.keep_checkpoints);
   read_value(j, "sample_count", c.sample_count);
   read_value(j, "grid_nrow", c.grid_nrow);
+  read_value(j, "metrics", c.metrics);
+  read_value(j, "metrics_every_kimg", c.metrics_every_kimg);
+  read_value(j, "metrics_num", c.metrics_num);
+  read_value(j, "classifier", c.classifier);
+  read_value(j, "inception", c.inception);
   return c;
 }
 

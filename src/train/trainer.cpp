@@ -36,14 +36,21 @@ StepStats StepStats::mean() const {
   return m;
 }
 
+namespace {
+int g_default_cuda_index = 0;
+}  // namespace
+
+void set_default_cuda_index(int index) { g_default_cuda_index = index; }
+
 torch::Device resolve_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
   const bool has_cuda = torch::cuda::is_available();
+  const auto cuda = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(g_default_cuda_index));
   if (name == "cuda") {
     if (!has_cuda) throw UserError("--device cuda: no CUDA device is available to this LibTorch build");
-    return torch::Device(torch::kCUDA, 0);
+    return cuda;
   }
-  return has_cuda ? torch::Device(torch::kCUDA, 0) : torch::Device(torch::kCPU);
+  return has_cuda ? cuda : torch::Device(torch::kCPU);
 }
 
 namespace {
@@ -81,7 +88,8 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
       device_(resolve_device(config_.device)),
       loss_(make_loss(config_.loss)),
       batcher_(dataset, config_.batch, config_.seed, config_.xflip),
-      prefetcher_([this](int64_t index) { return batcher_.batch(index); }) {
+      prefetcher_([this](int64_t index) { return batcher_.batch(index); }),
+      local_batch_(config_.batch) {
   validate(config_);
   if (config_.model.resolution != dataset.resolution() || config_.model.channels != dataset.channels()) {
     throw UserError("the dataset is " + std::to_string(dataset.resolution()) + "x" +
@@ -139,6 +147,28 @@ void Trainer::resume(const std::string& checkpoint_file) {
   last_checkpoint_ = checkpoint_file;
 }
 
+void Trainer::set_process_group(std::shared_ptr<ProcessGroup> group) {
+  group_ = std::move(group);
+  if (!group_ || group_->world_size() == 1) return;
+  const int world = group_->world_size();
+  if (config_.batch % world != 0)
+    throw UserError("--batch " + std::to_string(config_.batch) + " (the total over all ranks) must be divisible by "
+                    "the " + std::to_string(world) + " ranks");
+  local_batch_ = config_.batch / world;
+  batcher_.set_shard(group_->rank(), world);
+  broadcast_module(*group_, *generator_);
+  broadcast_module(*group_, *critic_);
+  if (generator_ema_) broadcast_module(*group_, *generator_ema_);
+  if (!is_main()) quiet_ = true;
+}
+
+// This rank's rows of a draw made for the whole batch: every rank draws the same numbers (same
+// seed), so N ranks see exactly the noise one process with the total batch would.
+torch::Tensor Trainer::my_share(const torch::Tensor& whole) const {
+  if (!group_ || group_->world_size() == 1) return whole;
+  return whole.narrow(0, group_->rank() * local_batch_, local_batch_);
+}
+
 void Trainer::check_finite(double value, const char* term) const {
   if (std::isfinite(value)) return;
   std::string message = "training diverged at step " + std::to_string(state_.step + 1) + ": " + term + " is " +
@@ -162,16 +192,20 @@ StepStats Trainer::train_step() {
     torch::Tensor fake;
     {
       torch::NoGradGuard no_grad;
-      fake = generator_->forward(torch::randn({batch, config_.model.latent_dim}, float_opts));
+      fake = generator_->forward(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
     }
     timer_.lap("2 generator forward for the critic (no autograd)");
     // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
     const bool penalty_step = state_.real_batches % config_.gp_every == 0;
     loss_options_.gp_lambda = penalty_step ? config_.gp_lambda * static_cast<double>(config_.gp_every) : 0.0;
+    // Distributed: the interpolation weights too are one draw for the whole batch, then sliced.
+    if (group_ && group_->world_size() > 1 && config_.loss == "wgan-gp" && loss_options_.gp_lambda > 0)
+      loss_options_.alpha = my_share(torch::rand({batch}, float_opts));
     auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
     timer_.lap("3 critic forward: real, fake, penalty gradient");
     critic_opt_->zero_grad();
     terms.loss.backward();
+    if (group_) average_gradients(*group_, critic_->parameters());
     timer_.lap("4 critic backward (incl. through the penalty)");
     const double loss = terms.loss.item<double>();
     const double penalty = terms.penalty.item<double>();
@@ -192,10 +226,11 @@ StepStats Trainer::train_step() {
 
   // Generator step. The critic's weights are frozen so their gradients are not computed.
   set_requires_grad(*critic_, false);
-  auto fake = generator_->forward(torch::randn({batch, config_.model.latent_dim}, float_opts));
+  auto fake = generator_->forward(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
   auto g_loss = loss_.generator(critic_->forward(fake));
   generator_opt_->zero_grad();
   g_loss.backward();
+  if (group_) average_gradients(*group_, generator_->parameters());
   set_requires_grad(*critic_, true);
   stats.generator_loss = g_loss.item<double>();
   check_finite(stats.generator_loss, "generator loss");
@@ -247,6 +282,17 @@ std::string Trainer::save_samples() {
 }
 
 std::string Trainer::save_checkpoint() {
+  if (group_ && group_->world_size() > 1) {
+    // Every rank must hold the same weights; a silent divergence would make the checkpoint a lie.
+    double worst = 0;
+    for (auto* net : {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())})
+      worst = std::max(worst, max_rank_difference(*group_, *net));
+    if (worst != 0.0)
+      throw std::runtime_error("rank " + std::to_string(group_->rank()) + ": the ranks' weights differ by up to " +
+                               c10::str(worst) + " at step " + std::to_string(state_.step) +
+                               "; refusing to checkpoint (was a rank started with other flags?)");
+    if (!is_main()) return "";
+  }
   // A checkpoint is only written from finite weights: never replace a good one with a bad one.
   for (auto* net : {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())}) {
     for (const auto& p : net->parameters()) {
@@ -272,6 +318,32 @@ std::string Trainer::save_checkpoint() {
   return path;
 }
 
+nlohmann::json Trainer::evaluate_quality() {
+  if (metrics_.empty()) {
+    MetricContext context;
+    context.data = config_.data;
+    context.data_dir = config_.data_dir;
+    context.classifier = config_.classifier;
+    context.inception = config_.inception;
+    context.device = device_;
+    context.seed = config_.seed;
+    context.train_images = &dataset_;
+    metrics_ = make_metrics(config_.metrics, context);
+  }
+  const auto started = std::chrono::steady_clock::now();
+  auto figures = evaluate_metrics(metrics_, sampling_generator(), config_.model.latent_dim, config_.metrics_num,
+                                  config_.seed, device_);
+  nlohmann::json line = {
+      {"step", state_.step},
+      {"kimg", static_cast<double>(state_.real_batches * config_.batch) / 1000.0},
+      {"time_s", state_.train_seconds},
+      {"metrics_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
+  };
+  line.update(figures);
+  append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
+  return line;
+}
+
 void Trainer::write_metrics(const StepStats& s, double images_per_second) {
   nlohmann::json line = {
       {"step", state_.step},
@@ -287,8 +359,10 @@ void Trainer::write_metrics(const StepStats& s, double images_per_second) {
 }
 
 Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
-  ensure_writable_dir(config_.run_dir);
-  write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+  if (is_main()) {
+    ensure_writable_dir(config_.run_dir);
+    write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+  }
   if (state_.step >= config_.total_steps) return Outcome::kFinished;
 
   ProgressBar progress("train", config_.total_steps, state_.step);
@@ -299,7 +373,9 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
   char suffix[160] = "";
 
   while (state_.step < config_.total_steps) {
-    if (stop && stop->load()) {
+    bool stop_now = stop && stop->load();
+    if (group_) stop_now = any_rank(*group_, stop_now);  // all ranks stop at the same step
+    if (stop_now) {
       const std::string path = save_checkpoint();
       if (!quiet_) {
         progress.finish();
@@ -317,7 +393,7 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       const double seconds = std::chrono::duration<double>(now - window_start).count();
       rate = seconds > 0 ? static_cast<double>((state_.real_batches - window_real_batches) * config_.batch) / seconds : 0;
       const StepStats mean = window.mean();
-      write_metrics(mean, rate);
+      if (is_main()) write_metrics(mean, rate);
       std::snprintf(suffix, sizeof suffix, "kimg %.1f | %.0f img/s | D %.3f W %.3f GP %.3f G %.3f",
                     static_cast<double>(state_.real_batches * config_.batch) / 1000.0, rate, mean.critic_loss,
                     mean.wasserstein, mean.penalty, mean.generator_loss);
@@ -325,7 +401,19 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       window_start = now;
       window_real_batches = state_.real_batches;
     }
-    if (state_.step % config_.sample_every == 0 || last) {
+    if (!config_.metrics.empty() && is_main()) {
+      const double kimg = static_cast<double>(state_.real_batches * config_.batch) / 1000.0;
+      const double every = config_.metrics_every_kimg;
+      const double previous_kimg = kimg - static_cast<double>(config_.batch * *config_.n_critic) / 1000.0;
+      if (last || (every > 0 && std::floor(kimg / every) > std::floor(previous_kimg / every))) {
+        auto line = evaluate_quality();
+        if (!quiet_) {
+          progress.finish();
+          std::cerr << "quality at kimg " << line["kimg"].get<double>() << ": " << line.dump() << "\n";
+        }
+      }
+    }
+    if ((state_.step % config_.sample_every == 0 || last) && is_main()) {
       save_samples();
       write_report(config_.run_dir);  // the page shows what the run has written so far
     }

@@ -15,6 +15,10 @@ class EpochBatcher {
 
   int64_t batches_per_epoch() const { return batches_per_epoch_; }
 
+  // Distributed training: batch() returns only rank `rank`'s contiguous 1/world of each batch
+  // (the batch size must divide evenly). The order and flips are those of the whole batch.
+  void set_shard(int rank, int world);
+
   // The `index`-th batch since the start of training (uint8, B x C x H x W, contiguous).
   torch::Tensor batch(int64_t index);
 
@@ -26,6 +30,8 @@ class EpochBatcher {
   int64_t batch_size_;
   uint64_t seed_;
   bool xflip_;
+  int shard_rank_ = 0;
+  int shard_count_ = 1;
   int64_t batches_per_epoch_;
   int64_t cached_epoch_ = -1;
   torch::Tensor order_;

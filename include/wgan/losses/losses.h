@@ -24,6 +24,7 @@ struct LossOptions {
   double gp_lambda = 10.0;  // weight of the gradient penalty (wgan-gp); 0 skips computing it
   double gp_eps = 1e-12;    // inside the square root: the norm's gradient stays finite at zero
   double clip = 0.01;       // weight clipping bound (wgan)
+  torch::Tensor alpha;      // penalty interpolation weights (B); undefined: drawn uniform per call
 };
 
 // lambda * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2 over interpolates x_hat = a*real + (1-a)*fake,

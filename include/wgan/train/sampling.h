@@ -40,6 +40,7 @@ struct LoadedGenerator {
   TrainConfig config;  // the run's config
   std::string source;  // the checkpoint file
   bool is_ema = false;
+  int64_t step = 0;    // generator steps the checkpoint had trained (0 for the seed's files)
 };
 LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device);
 

@@ -15,6 +15,10 @@ struct TrainCommand {
   bool dry_run = false;                // print the resolved config and exit
   bool quiet = false;                  // no progress bar or summary
   std::set<std::string> given_flags;   // flags the user set explicitly ("--width", ...)
+  // Distributed (joined when WORLD_SIZE > 1 is in the environment, see wgan/dist)
+  std::string dist_backend = "auto";   // gloo, nccl or auto
+  int dist_timeout_s = 300;            // a collective waiting longer than this fails
+  bool sync_bn = false;                // generator BatchNorm statistics over all ranks
 };
 
 // Flags that may change when resuming; every other one is fixed by the checkpoint.

@@ -53,6 +53,13 @@ struct TrainConfig {
   int64_t keep_checkpoints = 3;           // how many of the latest checkpoints to keep
   int64_t sample_count = 64;              // images in each grid (fixed z)
   int64_t grid_nrow = 8;                  // images per grid row
+
+  // Quality metrics during training (wgan/metrics), appended to metrics.jsonl
+  std::string metrics;                    // comma list (swd, fd-fmnist, fid, kid); "" = none
+  double metrics_every_kimg = 0;          // kimg between evaluations (0 = only at the end)
+  int64_t metrics_num = 5000;             // generated images per evaluation
+  std::string classifier;                 // fd-fmnist weights ("" = the committed ones)
+  std::string inception;                  // fid/kid TorchScript Inception
 };
 
 // Fills the per-loss defaults, checks every field (UserError naming the flag), and turns the

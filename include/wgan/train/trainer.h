@@ -11,7 +11,9 @@
 #include "wgan/data/batcher.h"
 #include "wgan/data/dataset.h"
 #include "wgan/data/prefetcher.h"
+#include "wgan/dist/process_group.h"
 #include "wgan/losses/losses.h"
+#include "wgan/metrics/metric.h"
 #include "wgan/models/networks.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/train_config.h"
@@ -44,6 +46,12 @@ class Trainer {
   // Continues from a checkpoint written by a run with the same networks and loss.
   void resume(const std::string& checkpoint_file);
 
+  // Data-parallel training (call after resume): rank 0's weights are broadcast, each rank trains
+  // on its shard of every batch (--batch is the total over ranks), gradients are averaged, and
+  // only rank 0 writes files. Before each checkpoint the ranks check that they agree.
+  void set_process_group(std::shared_ptr<ProcessGroup> group);
+  bool is_main() const { return !group_ || group_->is_main(); }
+
   enum class Outcome { kFinished, kInterrupted };
   // Trains until config.total_steps, or until `stop` becomes true (then a checkpoint is written).
   Outcome run(const std::atomic<bool>* stop = nullptr);
@@ -51,10 +59,13 @@ class Trainer {
   // One generator step with its critic steps.
   StepStats train_step();
 
-  // Writes checkpoints/ckpt-<step>.pt and prunes old ones; returns its path.
+  // Writes checkpoints/ckpt-<step>.pt and prunes old ones; returns its path ("" on ranks other
+  // than 0, which only take part in the agreement check).
   std::string save_checkpoint();
   // Writes samples/<step>.png from the fixed z; returns its path.
   std::string save_samples();
+  // Runs config.metrics on the sampling generator and appends their line to metrics.jsonl.
+  nlohmann::json evaluate_quality();
 
   const TrainConfig& config() const { return config_; }
   const TrainingState& state() const { return state_; }
@@ -68,6 +79,7 @@ class Trainer {
 
  private:
   void update_ema();
+  torch::Tensor my_share(const torch::Tensor& whole) const;
   void check_finite(double value, const char* term) const;
   void write_metrics(const StepStats& stats, double images_per_second);
 
@@ -87,10 +99,15 @@ class Trainer {
   torch::Tensor fixed_z_;
   TrainingState state_;
   std::string last_checkpoint_;
+  std::vector<std::unique_ptr<Metric>> metrics_;
+  std::shared_ptr<ProcessGroup> group_;
+  int64_t local_batch_;  // this rank's share of config.batch
   PhaseTimer timer_;
 };
 
 // cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.
 torch::Device resolve_device(const std::string& name);
+// Which GPU "cuda" means in this process (a distributed worker uses its LOCAL_RANK's).
+void set_default_cuda_index(int index);
 
 }  // namespace wgan

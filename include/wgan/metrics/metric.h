@@ -1,0 +1,72 @@
+// Image-quality metrics behind one interface and a registry by name, so `wgan eval` and
+// `wgan train --metrics` share them and a new metric is one file plus one registry line.
+#pragma once
+#include <torch/torch.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "wgan/data/dataset.h"
+
+namespace wgan {
+
+class GeneratorNet;
+
+// What a metric may need to know besides the generated images.
+struct MetricContext {
+  std::string data = "fashion-mnist";  // the real images: fashion-mnist (its test split) or a DATASET/FOLDER
+  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string classifier;              // fd-fmnist weights ("" = the committed models/fashion_mnist_classifier.pt)
+  std::string inception;               // fid/kid: a TorchScript Inception (e.g. inception-2015-12-05.pt)
+  torch::Device device = torch::kCPU;  // where feature networks run
+  uint64_t seed = 0;                   // patches, directions and subsets
+  const ImageDataset* train_images = nullptr;  // the run's loaded data, when there is one (saves a reload)
+  // Objects metrics share within one context (the Inception network and its features for fid + kid).
+  std::shared_ptr<std::map<std::string, std::shared_ptr<void>>> shared =
+      std::make_shared<std::map<std::string, std::shared_ptr<void>>>();
+};
+
+class Metric {
+ public:
+  virtual ~Metric() = default;
+  // `fake`: N x C x H x W uint8 generated images. Returns flat named figures, each name
+  // prefixed with the metric's ("swd_avg", "fd_fmnist", ...). Real statistics are computed
+  // on first use and kept.
+  virtual nlohmann::json evaluate(const torch::Tensor& fake_uint8) = 0;
+};
+
+struct MetricInfo {
+  std::string name;
+  std::string description;
+  std::function<std::unique_ptr<Metric>(const MetricContext&)> make;
+};
+
+const std::vector<MetricInfo>& metric_registry();
+
+// "swd,fd-fmnist" -> the metrics, in order. UserError naming `flag` for an unknown or repeated name.
+std::vector<std::unique_ptr<Metric>> make_metrics(const std::string& names, const MetricContext& context,
+                                                  const std::string& flag = "--metrics");
+
+// Real images N x C x H x W uint8 to compare against: Fashion-MNIST's test split, or `count`
+// images of the dataset drawn in a fixed order from `seed` (all of them when it has fewer).
+torch::Tensor reference_images(const MetricContext& context, int64_t count);
+
+// `count` generated images as uint8 N x C x H x W on the CPU, from z drawn from `seed`.
+torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,
+                             torch::Device device);
+
+// Generates `count` images once and runs every metric on them; one flat JSON object.
+nlohmann::json evaluate_metrics(std::vector<std::unique_ptr<Metric>>& metrics, GeneratorNet& generator,
+                                int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device);
+
+// The factories, one per metric file.
+std::unique_ptr<Metric> make_swd_metric(const MetricContext& context);
+std::unique_ptr<Metric> make_fd_fmnist_metric(const MetricContext& context);
+std::unique_ptr<Metric> make_fid_metric(const MetricContext& context);
+std::unique_ptr<Metric> make_kid_metric(const MetricContext& context);
+
+}  // namespace wgan

@@ -1,0 +1,88 @@
+#include "wgan/metrics/metric.h"
+
+#include <ATen/CPUGeneratorImpl.h>
+
+#include <set>
+#include <sstream>
+
+#include "wgan/data/fashion_mnist.h"
+#include "wgan/data/training_data.h"
+#include "wgan/models/networks.h"
+#include "wgan/train/sampling.h"
+#include "wgan/util/error.h"
+
+namespace wgan {
+
+const std::vector<MetricInfo>& metric_registry() {
+  static const std::vector<MetricInfo> registry = {
+      {"swd", "sliced Wasserstein distance on Laplacian-pyramid patches (ProGAN), x1e3, per level and average",
+       make_swd_metric},
+      {"fd-fmnist", "Fréchet distance in the features of the project's Fashion-MNIST classifier, with class coverage",
+       make_fd_fmnist_metric},
+      {"fid", "Fréchet Inception distance (needs --inception FILE)", make_fid_metric},
+      {"kid", "kernel Inception distance, 100 subsets of 1000 (needs --inception FILE)", make_kid_metric},
+  };
+  return registry;
+}
+
+std::vector<std::unique_ptr<Metric>> make_metrics(const std::string& names, const MetricContext& context,
+                                                  const std::string& flag) {
+  std::vector<std::unique_ptr<Metric>> metrics;
+  std::set<std::string> seen;
+  std::stringstream stream(names);
+  std::string name;
+  while (std::getline(stream, name, ',')) {
+    if (name.empty()) continue;
+    if (!seen.insert(name).second) throw UserError(flag + ": '" + name + "' is listed twice");
+    const MetricInfo* info = nullptr;
+    for (const auto& candidate : metric_registry())
+      if (candidate.name == name) info = &candidate;
+    if (!info) {
+      std::string known;
+      for (const auto& candidate : metric_registry()) known += (known.empty() ? "" : ", ") + candidate.name;
+      throw UserError(flag + ": unknown metric '" + name + "' (known: " + known + ")");
+    }
+    metrics.push_back(info->make(context));
+  }
+  if (metrics.empty()) throw UserError(flag + ": no metric named");
+  return metrics;
+}
+
+torch::Tensor reference_images(const MetricContext& context, int64_t count) {
+  if (context.data == "fashion-mnist") {
+    auto test = load_fashion_mnist(context.data_dir, FashionMnistSplit::kTest);
+    return test.images.slice(0, 0, count).permute({0, 3, 1, 2}).contiguous();
+  }
+  ImageDataset loaded;
+  const ImageDataset* dataset = context.train_images;
+  if (!dataset) {
+    DataRequest request;
+    request.data = context.data;
+    request.data_dir = context.data_dir;
+    loaded = load_training_data(request);
+    dataset = &loaded;
+  }
+  auto rng = at::detail::createCPUGenerator(context.seed + 1);
+  auto order = torch::randperm(dataset->size(), rng, torch::kLong).slice(0, 0, count);
+  return dataset->images.index_select(0, order).permute({0, 3, 1, 2}).contiguous();
+}
+
+torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,
+                             torch::Device device) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = generator.is_training();
+  generator.eval();
+  auto images = to_uint8(generate(generator, latent_dim, count, seed, device)).cpu();
+  generator.train(was_training);
+  return images;
+}
+
+nlohmann::json evaluate_metrics(std::vector<std::unique_ptr<Metric>>& metrics, GeneratorNet& generator,
+                                int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device) {
+  auto fake = generate_uint8(generator, latent_dim, count, seed, device);
+  nlohmann::json all = nlohmann::json::object();
+  for (auto& metric : metrics) all.update(metric->evaluate(fake));
+  return all;
+}
+
+}  // namespace wgan

@@ -1,0 +1,192 @@
+#include "wgan/toy/toy_gan.h"
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "wgan/io/image_grid.h"
+#include "wgan/losses/losses.h"
+#include "wgan/util/atomic_file.h"
+#include "wgan/util/error.h"
+#include "wgan/util/progress.h"
+
+namespace fs = std::filesystem;
+namespace nn = torch::nn;
+
+namespace wgan {
+
+torch::nn::Sequential make_toy_mlp(int64_t in, int64_t hidden, int64_t out) {
+  nn::Sequential net;
+  int64_t width = in;
+  for (int i = 0; i < 3; ++i) {
+    nn::Linear layer(width, hidden);
+    // He uniform: std sqrt(2 / fan_in), bounds +-std*sqrt(3), as the paper's toy code.
+    const double bound = std::sqrt(6.0 / static_cast<double>(width));
+    torch::NoGradGuard no_grad;
+    layer->weight.uniform_(-bound, bound);
+    layer->bias.zero_();
+    net->push_back(layer);
+    net->push_back(nn::ReLU());
+    width = hidden;
+  }
+  nn::Linear last(width, out);
+  {
+    const double bound = std::sqrt(6.0 / static_cast<double>(width + out));  // Glorot uniform
+    torch::NoGradGuard no_grad;
+    last->weight.uniform_(-bound, bound);
+    last->bias.zero_();
+  }
+  net->push_back(last);
+  return net;
+}
+
+namespace {
+
+// A perceptual blue-to-yellow ramp for the critic's value.
+std::array<float, 3> ramp(float t) {
+  const float stops[4][3] = {{0.16f, 0.11f, 0.37f}, {0.13f, 0.45f, 0.56f}, {0.37f, 0.79f, 0.38f}, {0.99f, 0.91f, 0.15f}};
+  t = std::clamp(t, 0.0f, 1.0f) * 3.0f;
+  const int i = std::min(2, static_cast<int>(t));
+  const float f = t - i;
+  return {stops[i][0] * (1 - f) + stops[i + 1][0] * f, stops[i][1] * (1 - f) + stops[i + 1][1] * f,
+          stops[i][2] * (1 - f) + stops[i + 1][2] * f};
+}
+
+void draw_points(torch::Tensor& image, const torch::Tensor& points, double extent, std::array<uint8_t, 3> colour) {
+  const int64_t size = image.size(0);
+  auto acc = image.accessor<uint8_t, 3>();
+  auto p = points.to(torch::kFloat64).contiguous();
+  auto pa = p.accessor<double, 2>();
+  for (int64_t i = 0; i < p.size(0); ++i) {
+    const auto px = static_cast<int64_t>((pa[i][0] + extent) / (2 * extent) * size);
+    const auto py = static_cast<int64_t>((extent - pa[i][1]) / (2 * extent) * size);  // y grows upwards
+    for (int64_t dy = -1; dy <= 1; ++dy)
+      for (int64_t dx = -1; dx <= 1; ++dx) {
+        const int64_t x = px + dx, y = py + dy;
+        if (x < 0 || y < 0 || x >= size || y >= size) continue;
+        for (int c = 0; c < 3; ++c) acc[y][x][c] = colour[c];
+      }
+  }
+}
+
+}  // namespace
+
+torch::Tensor draw_toy_picture(torch::nn::Sequential& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                               double extent, int64_t size) {
+  torch::NoGradGuard no_grad;
+  auto axis = (torch::arange(size, torch::kFloat32) + 0.5) / size * (2 * extent) - extent;
+  auto grid_y = axis.flip(0).view({size, 1}).expand({size, size});
+  auto grid_x = axis.view({1, size}).expand({size, size});
+  auto values = critic->forward(torch::stack({grid_x.reshape(-1), grid_y.reshape(-1)}, 1)).view({size, size});
+  values = (values - values.min()) / (values.max() - values.min() + 1e-12);
+  // 16 filled bands with a dark line where the band changes: a contour map.
+  auto band = (values * 16).floor().clamp_max(15).to(torch::kLong);
+  auto va = values.accessor<float, 2>();
+  auto ba = band.accessor<int64_t, 2>();
+  auto image = torch::empty({size, size, 3}, torch::kUInt8);
+  auto ia = image.accessor<uint8_t, 3>();
+  for (int64_t y = 0; y < size; ++y)
+    for (int64_t x = 0; x < size; ++x) {
+      auto rgb = ramp((ba[y][x] + 0.5f) / 16.0f);
+      const bool edge = (x + 1 < size && ba[y][x + 1] != ba[y][x]) || (y + 1 < size && ba[y + 1][x] != ba[y][x]);
+      const float shade = edge ? 0.55f : 0.8f + 0.2f * va[y][x];
+      for (int c = 0; c < 3; ++c) ia[y][x][c] = static_cast<uint8_t>(std::lround(255.0f * rgb[c] * shade));
+    }
+  draw_points(image, real, extent, {255, 140, 0});
+  draw_points(image, fake, extent, {40, 230, 90});
+  return image;
+}
+
+ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
+  if (c.steps < 1 || c.batch < 2 || c.n_critic < 1 || c.hidden < 1 || c.eval_every < 1 || c.eval_samples < 1)
+    throw UserError("--steps, --batch (>= 2), --n-critic, --hidden, --eval-every and --eval-samples must be positive");
+  if (c.lr < 0) throw UserError("--lr must be positive (0 = the paper's)");
+  if (c.stop_at_quality < 0 || c.stop_at_quality > 1) throw UserError("--stop-at-quality must be in [0, 1]");
+  if (c.threads > 0) torch::set_num_threads(static_cast<int>(c.threads));
+  ToyDistribution data(c.dataset, c.seed);
+  auto loss = make_loss(c.loss);
+  LossOptions loss_options;
+  loss_options.gp_lambda = c.gp_lambda;
+  torch::manual_seed(c.seed);
+  auto generator = make_toy_mlp(2, c.hidden, 2);
+  auto critic = make_toy_mlp(2, c.hidden, 1);
+  std::unique_ptr<torch::optim::Optimizer> g_opt, d_opt;
+  if (c.loss == "wgan") {
+    const double lr = c.lr > 0 ? c.lr : 5e-5;
+    g_opt = std::make_unique<torch::optim::RMSprop>(generator->parameters(), torch::optim::RMSpropOptions(lr));
+    d_opt = std::make_unique<torch::optim::RMSprop>(critic->parameters(), torch::optim::RMSpropOptions(lr));
+  } else {
+    auto adam = torch::optim::AdamOptions(c.lr > 0 ? c.lr : 1e-4).betas({0.5, 0.9});
+    g_opt = std::make_unique<torch::optim::Adam>(generator->parameters(), adam);
+    d_opt = std::make_unique<torch::optim::Adam>(critic->parameters(), adam);
+  }
+  CriticFn critic_fn = [&](const torch::Tensor& x) { return critic->forward(x).squeeze(1); };
+  fs::create_directories(c.out);
+  const std::string metrics_path = (fs::path(c.out) / "metrics.jsonl").string();
+  const std::string picture_path = (fs::path(c.out) / (c.dataset + ".png")).string();
+  auto eval_noise = torch::randn({c.eval_samples, 2});
+  auto eval_real = data.next_batch(c.eval_samples);
+
+  ToyResult result;
+  ProgressBar progress("toy " + c.dataset, c.steps);
+  double wasserstein = 0;
+  for (int64_t step = 1; step <= c.steps; ++step) {
+    // The paper's loop: a generator step (not on the first iteration), then the critic steps.
+    if (step > 1) {
+      for (auto& p : critic->parameters()) p.requires_grad_(false);
+      auto g_loss = loss.generator(critic_fn(generator->forward(torch::randn({c.batch, 2}))));
+      g_opt->zero_grad();
+      g_loss.backward();
+      g_opt->step();
+      for (auto& p : critic->parameters()) p.requires_grad_(true);
+    }
+    for (int64_t k = 0; k < c.n_critic; ++k) {
+      torch::Tensor fake;
+      {
+        torch::NoGradGuard no_grad;
+        fake = generator->forward(torch::randn({c.batch, 2}));
+      }
+      auto terms = loss.critic(critic_fn, data.next_batch(c.batch), fake, loss_options);
+      d_opt->zero_grad();
+      terms.loss.backward();
+      d_opt->step();
+      loss.after_critic_step(critic->parameters(), loss_options);
+      if (k + 1 == c.n_critic) wasserstein = (terms.real_score - terms.fake_score).item<double>();
+    }
+    if (!std::isfinite(wasserstein)) throw std::runtime_error("toy training diverged at step " + std::to_string(step));
+    result.steps = step;
+    const bool stopping = stop && stop->load();
+    if (step % c.eval_every == 0 || step == c.steps || stopping) {
+      torch::Tensor samples;
+      {
+        torch::NoGradGuard no_grad;
+        samples = generator->forward(eval_noise);
+      }
+      result.metrics = mode_metrics(samples, data.modes(), data.mode_std());
+      nlohmann::json line = {{"step", step}, {"wasserstein", wasserstein}};
+      if (result.metrics.modes > 0) {
+        line["modes_covered"] = result.metrics.modes_covered;
+        line["modes"] = result.metrics.modes;
+        line["high_quality"] = result.metrics.high_quality;
+        line["kl_to_uniform"] = result.metrics.kl_to_uniform;
+      }
+      append_line(metrics_path, line.dump());
+      write_png(picture_path, draw_toy_picture(critic, eval_real, samples));
+      result.picture = picture_path;
+      char suffix[128];
+      std::snprintf(suffix, sizeof suffix, "W %.4f | modes %lld/%lld | HQ %.1f%%", wasserstein,
+                    static_cast<long long>(result.metrics.modes_covered), static_cast<long long>(result.metrics.modes),
+                    100.0 * result.metrics.high_quality);
+      if (!c.quiet) progress.update(step, suffix, true);
+      const bool reached = c.stop_at_quality > 0 && result.metrics.modes > 0 &&
+                           result.metrics.modes_covered == result.metrics.modes &&
+                           result.metrics.high_quality >= c.stop_at_quality;
+      if (reached || stopping) break;
+    }
+  }
+  if (!c.quiet) progress.finish();
+  return result;
+}
+
+}  // namespace wgan
