@@ -214,6 +214,8 @@ int main(int argc, char** argv) {
   toy_cmd->add_option("--hidden", toy.hidden, "Units in each of the 3 hidden layers")->capture_default_str();
   toy_cmd->add_option("--gp-lambda", toy.gp_lambda, "Gradient penalty weight (the paper's toy value)")
       ->capture_default_str();
+  toy_cmd->add_option("--ema", toy.ema, "Metrics and picture use a moving average of the generator's weights "
+                      "with this decay per step (0 = the raw generator; both are logged)")->capture_default_str();
   toy_cmd->add_option("--lr", toy.lr, "Learning rate (0 = the paper's: Adam 1e-4, betas 0.5/0.9; wgan: RMSprop 5e-5)")
       ->capture_default_str();
   toy_cmd->add_option("--eval-every", toy.eval_every, "Generator steps between metric lines and pictures")
@@ -249,6 +251,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--inception", eval.inception, "fid/kid: a TorchScript Inception called as "
                        "net(images_0_255, return_features=True), e.g. StyleGAN2-ADA's inception-2015-12-05.pt");
   eval_cmd->add_option("--out", eval.out, "Also append the JSON line to this file");
+  eval_cmd->add_option("--threads", eval.threads, "CPU threads (0 = all cores)")->capture_default_str();
 
   // --nproc N: this process becomes a launcher of N workers running the same command.
   try {

@@ -16,6 +16,7 @@ namespace wgan {
 
 nlohmann::json run_eval(const EvalConfig& c) {
   if (c.num < 2) throw UserError("--num must be at least 2");
+  if (c.threads > 0) torch::set_num_threads(static_cast<int>(c.threads));
   const auto device = resolve_device(c.device);
   auto loaded = load_generator(c.checkpoint, c.use_ema, device);
   MetricContext context;

@@ -101,6 +101,7 @@ torch::Tensor draw_toy_picture(torch::nn::Sequential& critic, const torch::Tenso
 ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
   if (c.steps < 1 || c.batch < 2 || c.n_critic < 1 || c.hidden < 1 || c.eval_every < 1 || c.eval_samples < 1)
     throw UserError("--steps, --batch (>= 2), --n-critic, --hidden, --eval-every and --eval-samples must be positive");
+  if (c.ema < 0 || c.ema >= 1) throw UserError("--ema must be in [0, 1)");
   if (c.lr < 0) throw UserError("--lr must be positive (0 = the paper's)");
   if (c.stop_at_quality < 0 || c.stop_at_quality > 1) throw UserError("--stop-at-quality must be in [0, 1]");
   if (c.threads > 0) torch::set_num_threads(static_cast<int>(c.threads));
@@ -121,6 +122,14 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
     g_opt = std::make_unique<torch::optim::Adam>(generator->parameters(), adam);
     d_opt = std::make_unique<torch::optim::Adam>(critic->parameters(), adam);
   }
+  // The averaged generator: SGD noise makes the raw generator's points jitter around each mode;
+  // the average of its recent weights draws them where the raw one is on average.
+  auto averaged = make_toy_mlp(2, c.hidden, 2);
+  {
+    torch::NoGradGuard no_grad;
+    for (size_t i = 0; i < averaged->parameters().size(); ++i)
+      averaged->parameters()[i].copy_(generator->parameters()[i]);
+  }
   CriticFn critic_fn = [&](const torch::Tensor& x) { return critic->forward(x).squeeze(1); };
   fs::create_directories(c.out);
   const std::string metrics_path = (fs::path(c.out) / "metrics.jsonl").string();
@@ -140,6 +149,10 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
       g_loss.backward();
       g_opt->step();
       for (auto& p : critic->parameters()) p.requires_grad_(true);
+      torch::NoGradGuard no_grad;
+      auto avg = averaged->parameters();
+      auto now = generator->parameters();
+      for (size_t i = 0; i < avg.size(); ++i) avg[i].mul_(c.ema).add_(now[i], 1.0 - c.ema);
     }
     for (int64_t k = 0; k < c.n_critic; ++k) {
       torch::Tensor fake;
@@ -158,18 +171,22 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
     result.steps = step;
     const bool stopping = stop && stop->load();
     if (step % c.eval_every == 0 || step == c.steps || stopping) {
-      torch::Tensor samples;
+      torch::Tensor samples, raw_samples;
       {
         torch::NoGradGuard no_grad;
-        samples = generator->forward(eval_noise);
+        raw_samples = generator->forward(eval_noise);
+        samples = c.ema > 0 ? averaged->forward(eval_noise) : raw_samples;
       }
       result.metrics = mode_metrics(samples, data.modes(), data.mode_std());
+      result.raw_metrics = mode_metrics(raw_samples, data.modes(), data.mode_std());
       nlohmann::json line = {{"step", step}, {"wasserstein", wasserstein}};
       if (result.metrics.modes > 0) {
         line["modes_covered"] = result.metrics.modes_covered;
         line["modes"] = result.metrics.modes;
         line["high_quality"] = result.metrics.high_quality;
         line["kl_to_uniform"] = result.metrics.kl_to_uniform;
+        line["raw_modes_covered"] = result.raw_metrics.modes_covered;
+        line["raw_high_quality"] = result.raw_metrics.high_quality;
       }
       append_line(metrics_path, line.dump());
       write_png(picture_path, draw_toy_picture(critic, eval_real, samples));

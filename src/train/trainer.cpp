@@ -340,6 +340,7 @@ nlohmann::json Trainer::evaluate_quality() {
       {"metrics_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
   };
   line.update(figures);
+  ensure_writable_dir(config_.run_dir);
   append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
   return line;
 }

@@ -46,9 +46,11 @@ std::vector<torch::Tensor> checkpoint_weights(const std::string& run_dir) {
   return all;
 }
 
-const std::string kSmallRun =
-    " --steps 3 --width 8 --batch 16 --max-images 512 --critic-norm layer --log-every 1 --sample-every 3 "
-    "--checkpoint-every 3 --ema-kimg 0 --threads 1 --quiet";
+std::string small_run(int steps) {
+  return " --steps " + std::to_string(steps) + " --width 8 --batch 16 --max-images 512 --critic-norm layer --log-every 1 --sample-every 3 "
+         "--checkpoint-every 3 --ema-kimg 0 --threads 1 --quiet";
+}
+const std::string kSmallRun = small_run(3);
 
 }  // namespace
 
@@ -112,7 +114,7 @@ TEST(Distributed, TwoRanksTrainLikeOneProcessWithTheWholeBatch) {
   for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, (a[i].to(torch::kFloat64) - b[i].to(torch::kFloat64)).abs().max().item<double>());
   EXPECT_NEAR(worst, 0.0, 1e-4);
   // And training moved the weights: the comparison is not between two untouched initialisations.
-  auto c = run_cli("train --run-dir " + (dir / "other").string() + kSmallRun + " --steps 1");
+  auto c = run_cli("train --run-dir " + (dir / "other").string() + small_run(1));
   ASSERT_EQ(c.code, 0) << c.output;
   auto other = checkpoint_weights((dir / "other").string());
   double moved = 0;

@@ -17,6 +17,7 @@ struct EvalConfig {
   std::string classifier;          // fd-fmnist weights ("" = committed)
   std::string inception;           // fid/kid TorchScript network
   std::string out;                 // also append the JSON line to this file
+  int64_t threads = 0;             // CPU threads (0 = all cores)
 };
 
 // Evaluates and returns the figures (with the checkpoint, step, and settings).

@@ -21,6 +21,8 @@ struct ToyConfig {
   int64_t n_critic = 5;
   int64_t hidden = 512;
   double gp_lambda = 0.1;
+  double ema = 0.99;                   // the metrics and picture use a moving average of the generator's
+                                       // weights with this decay per step (0 = the raw generator)
   double lr = 0;                       // 0 = the paper's: Adam 1e-4 (wgan-gp, gan), RMSprop 5e-5 (wgan)
   int64_t eval_every = 500;            // generator steps between metric lines (and the picture)
   int64_t eval_samples = 2500;
@@ -33,7 +35,8 @@ struct ToyConfig {
 
 struct ToyResult {
   int64_t steps = 0;      // generator steps done
-  ModeMetrics metrics;    // at the end (zeros for swissroll)
+  ModeMetrics metrics;    // at the end, of the averaged generator when --ema > 0 (zeros for swissroll)
+  ModeMetrics raw_metrics;  // the same for the raw generator
   std::string picture;    // the PNG written
 };
 
