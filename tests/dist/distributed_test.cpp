@@ -127,6 +127,12 @@ TEST(Distributed, TwoRanksTrainLikeOneProcessWithTheWholeBatch) {
   for (std::string line; std::getline(metrics, line);) ++lines;
   EXPECT_EQ(lines, 3);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir / "two" / "samples"), fs::directory_iterator{}), 1);
+
+  // The 2-rank run resumes in one process (another world size): same total batch, same counters.
+  auto resumed = run_cli("train --resume " + (dir / "two").string() + " --steps 4 --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  CheckpointReader last(list_checkpoints((dir / "two").string()).front());
+  EXPECT_EQ(last.state().step, 4);
   fs::remove_all(dir);
 }
 
