@@ -403,10 +403,11 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       window_real_batches = state_.real_batches;
     }
     if (!config_.metrics.empty() && is_main()) {
-      const double kimg = static_cast<double>(state_.real_batches * config_.batch) / 1000.0;
-      const double every = config_.metrics_every_kimg;
-      const double previous_kimg = kimg - static_cast<double>(config_.batch * *config_.n_critic) / 1000.0;
-      if (last || (every > 0 && std::floor(kimg / every) > std::floor(previous_kimg / every))) {
+      // In whole images, so that a boundary is crossed exactly once whatever the rounding of kimg.
+      const int64_t images = state_.real_batches * config_.batch;
+      const int64_t previous = images - config_.batch * *config_.n_critic;
+      const auto every = static_cast<int64_t>(std::llround(config_.metrics_every_kimg * 1000.0));
+      if (last || (every > 0 && images / every > previous / every)) {
         auto line = evaluate_quality();
         if (!quiet_) {
           progress.finish();
