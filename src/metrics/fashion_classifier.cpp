@@ -49,9 +49,11 @@ torch::Tensor FashionClassifierImpl::features(const torch::Tensor& images) {
   return body_->forward(images);
 }
 
-torch::Tensor FashionClassifierImpl::forward(const torch::Tensor& images) {
-  return head_->forward(dropout_->forward(features(images)));
+torch::Tensor FashionClassifierImpl::logits(const torch::Tensor& features) {
+  return head_->forward(dropout_->forward(features));
 }
+
+torch::Tensor FashionClassifierImpl::forward(const torch::Tensor& images) { return logits(features(images)); }
 
 torch::Tensor map_batches(const torch::Tensor& images_uint8, int64_t batch,
                           const std::function<torch::Tensor(const torch::Tensor&)>& fn) {

@@ -32,7 +32,7 @@ class FdFashionMetric : public Metric {
       map_batches(fake, 500, [&](const torch::Tensor& x) {
         auto features = net_->features(x.to(context_.device));
         fake_stats.add(features);
-        auto predicted = net_->forward(x.to(context_.device)).argmax(1).cpu();
+        auto predicted = net_->logits(features).argmax(1).cpu();
         counts += torch::bincount(predicted, {}, FashionClassifierImpl::kClasses).to(torch::kFloat64);
         return torch::empty({0});
       });

@@ -14,6 +14,7 @@ class FashionClassifierImpl : public torch::nn::Module {
  public:
   FashionClassifierImpl();
   torch::Tensor features(const torch::Tensor& images);  // B x 128 (after ReLU)
+  torch::Tensor logits(const torch::Tensor& features);  // B x 10, from features() (metrics need both)
   torch::Tensor forward(const torch::Tensor& images);   // B x 10 logits
 
   static constexpr int64_t kFeatureDim = 128;
