@@ -3,11 +3,15 @@
 // configurations. Prints JSON lines; exit 1 when the step does not match.
 #include <torch/torch.h>
 
+#include <array>
 #include <chrono>
+#include <cstdlib>
+#include <sstream>
 #include <cstdio>
 #include <iostream>
 #include <string>
 
+#include "flop_count.h"
 #include "wgan/data/dataset.h"
 #include "wgan/losses/losses.h"
 #include "wgan/models/networks.h"
@@ -73,7 +77,29 @@ bool check_cuda_matches_cpu(const BenchConfig& c) {
   return ok;
 }
 
-void throughput(const BenchConfig& c, torch::Device device, int64_t steps, int64_t warmup) {
+// A way of running the same iteration: wgan's speed options, or a Python reference flavour.
+struct Variant {
+  std::string name;
+  int64_t check_every;     // 1 = read losses every step (the old path); 0 = deferred
+  std::string gpu_data;    // on / off
+  std::string precision;   // fp32 / bf16
+  bool channels_last;
+};
+
+std::vector<Variant> wgan_variants() {
+  return {{"per-step reads, host batches, fp32", 1, "off", "fp32", false},
+          {"deferred reads, GPU batches, fp32", 0, "on", "fp32", false},
+          {"deferred, GPU batches, fp32, channels_last", 0, "on", "fp32", true},
+          {"deferred, GPU batches, bf16", 0, "on", "bf16", false},
+          {"deferred, GPU batches, bf16, channels_last", 0, "on", "bf16", true}};
+}
+
+struct Timing {
+  double images_per_s = 0;
+  double host_share = 0;  // time the host took to enqueue the steps / the steps' wall time
+};
+
+Timing throughput(const BenchConfig& c, const Variant& v, torch::Device device, int64_t steps, int64_t warmup) {
   const int64_t batch = 64;
   wgan::ImageDataset data{torch::randint(0, 256, {batch * 8, c.model.resolution, c.model.resolution, c.model.channels},
                                          torch::kUInt8),
@@ -81,26 +107,70 @@ void throughput(const BenchConfig& c, torch::Device device, int64_t steps, int64
   wgan::TrainConfig config;
   config.model = c.model;
   config.batch = batch;
-  config.steps = warmup + steps;
-  config.device = device.is_cuda() ? "cuda" : "cpu";
+  config.steps = warmup + steps + 1;  // the last step (which reads) is never timed
+  config.device = "cuda";
+  config.precision = v.precision;
+  config.channels_last = v.channels_last;
+  config.gpu_data = v.gpu_data;
+  config.check_every = v.check_every;
+  config.log_every = 1000000;
   config.run_dir = "/tmp/wgan_gpu_check";
   wgan::resolve(config, data.size());
   wgan::Trainer trainer(config, data, true);
   for (int64_t i = 0; i < warmup; ++i) trainer.train_step();
+  torch::cuda::synchronize();
   const auto start = std::chrono::steady_clock::now();
-  for (int64_t i = 0; i < steps; ++i) trainer.train_step();  // each step ends with a host read: synced
+  for (int64_t i = 0; i < steps; ++i) trainer.train_step();
+  const double host = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  torch::cuda::synchronize();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  std::printf("{\"system\":\"wgan\",\"config\":\"%s\",\"device\":\"%s\",\"images_per_s\":%.1f,\"seconds\":%.3f,"
-              "\"steps\":%lld}\n",
-              c.name.c_str(), device.str().c_str(), static_cast<double>(steps * *config.n_critic * batch) / seconds,
-              seconds, static_cast<long long>(steps));
+  Timing t;
+  t.images_per_s = static_cast<double>(steps * *config.n_critic * batch) / seconds;
+  t.host_share = host / seconds;
+  std::printf("{\"system\":\"wgan\",\"config\":\"%s\",\"variant\":\"%s\",\"images_per_s\":%.1f,\"seconds\":%.3f,"
+              "\"host_share\":%.3f,\"steps\":%lld}\n",
+              c.name.c_str(), v.name.c_str(), t.images_per_s, seconds, t.host_share, static_cast<long long>(steps));
   std::fflush(stdout);
+  return t;
+}
+
+// bench/reference.py on the same card; returns its images/s (0 when it failed).
+double python_reference(const BenchConfig& c, const std::string& flags, int64_t steps, int64_t warmup) {
+  const char* python = std::getenv("PYTHON") ? std::getenv("PYTHON") : "python3";
+  std::ostringstream cmd;
+  cmd << python << " bench/reference.py --device cuda --resolution " << c.model.resolution << " --channels "
+      << c.model.channels << " --steps " << steps << " --warmup " << warmup << " " << flags;
+  FILE* pipe = ::popen(cmd.str().c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (pipe && std::fgets(buf.data(), buf.size(), pipe)) out += buf.data();
+  if (pipe) ::pclose(pipe);
+  std::printf("%s", out.c_str());
+  std::fflush(stdout);
+  const auto at = out.find("\"images_per_s\":");
+  return at == std::string::npos ? 0.0 : std::stod(out.substr(at + 15));
+}
+
+// Best of a few large matrix products: what the card does when the work is not the bottleneck.
+double matmul_peak_tflops(torch::ScalarType dtype) {
+  auto opts = torch::TensorOptions().dtype(dtype).device(torch::kCUDA);
+  auto a = torch::randn({8192, 8192}, opts), b = torch::randn({8192, 8192}, opts);
+  torch::mm(a, b);
+  torch::cuda::synchronize();
+  double best = 1e30;
+  for (int i = 0; i < 5; ++i) {
+    const auto t = std::chrono::steady_clock::now();
+    torch::mm(a, b);
+    torch::cuda::synchronize();
+    best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count());
+  }
+  return 2.0 * 8192.0 * 8192.0 * 8192.0 / best / 1e12;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  const int64_t steps = argc > 1 ? std::stoll(argv[1]) : 50;
+  const int64_t steps = argc > 1 ? std::stoll(argv[1]) : 40;
   const int64_t warmup = argc > 2 ? std::stoll(argv[2]) : 5;
   if (!torch::cuda::is_available()) {
     std::cerr << "gpu_check: no CUDA device visible to this LibTorch\n";
@@ -112,6 +182,39 @@ int main(int argc, char** argv) {
   bool ok = true;
   for (const auto& c : bench_configs()) ok = check_cuda_matches_cpu(c) && ok;
   at::globalContext().setAllowTF32CuDNN(true);  // LibTorch's default again, as in Python
-  for (const auto& c : bench_configs()) throughput(c, torch::Device(torch::kCUDA, 0), steps, warmup);
+  at::globalContext().setAllowTF32CuBLAS(true);
+  const double tf32_peak = matmul_peak_tflops(torch::kFloat32);
+  const double bf16_peak = matmul_peak_tflops(torch::kBFloat16);
+  std::printf("{\"peak_tflops_tf32\":%.1f,\"peak_tflops_bf16\":%.1f}\n", tf32_peak, bf16_peak);
+
+  std::ostringstream table;
+  table << "| config | variant | img/s | vs Python blog-style | vs Python same precision | host share | est. TFLOP/s "
+           "| % of matmul peak |\n|---|---|---|---|---|---|---|---|\n";
+  for (const auto& c : bench_configs()) {
+    // The Python reference as a blog script runs it (fp32, losses read every step), then tuned
+    // like wgan (no per-step reads), in fp32 and under bf16 autocast. Alternated with wgan.
+    const double py_blog = python_reference(c, "", steps, warmup);
+    const double flops = wgan_bench::flops_per_critic_image(c.model.resolution, c.model.channels, c.model.width);
+    double py_fp32 = 0, py_bf16 = 0;
+    for (const auto& v : wgan_variants()) {
+      const auto t = throughput(c, v, torch::Device(torch::kCUDA, 0), steps, warmup);
+      if (v.precision == "fp32" && py_fp32 == 0) py_fp32 = python_reference(c, "--sync-every 0", steps, warmup);
+      if (v.precision == "bf16" && py_bf16 == 0)
+        py_bf16 = python_reference(c, "--sync-every 0 --precision bf16", steps, warmup);
+      const double same = v.precision == "bf16" ? py_bf16 : py_fp32;
+      const double tflops = t.images_per_s * flops / 1e12;
+      const double peak = v.precision == "bf16" ? bf16_peak : tf32_peak;
+      char row[512];
+      std::snprintf(row, sizeof row, "| %s | %s | %.0f | %.2fx | %.2fx | %.0f%% | %.1f | %.1f%% |\n", c.name.c_str(),
+                    v.name.c_str(), t.images_per_s, py_blog > 0 ? t.images_per_s / py_blog : 0.0,
+                    same > 0 ? t.images_per_s / same : 0.0, 100.0 * t.host_share, tflops, 100.0 * tflops / peak);
+      table << row;
+    }
+    char row[256];
+    std::snprintf(row, sizeof row, "| %s | Python: blog-style fp32 / tuned fp32 / tuned bf16 | %.0f / %.0f / %.0f | | | | | |\n",
+                  c.name.c_str(), py_blog, py_fp32, py_bf16);
+    table << row;
+  }
+  std::printf("\n%s", table.str().c_str());
   return ok ? 0 : 1;
 }

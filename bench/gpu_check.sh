@@ -3,13 +3,21 @@
 #   1. configure against that PyTorch's LibTorch (torch.utils.cmake_prefix_path), without the
 #      optional dependencies the machine lacks (OpenCV, GoogleTest, Google Benchmark);
 #   2. check one WGAN-GP critic step on CUDA against the CPU (bench/gpu_check.cpp);
-#   3. training throughput of wgan and of the Python reference (bench/reference.py) on the same card.
-# Header-only packages the machine lacks travel as .deb files in .device/debs (see docs/performance.md).
-# Usage: bench/gpu_check.sh [OUT_DIR] [STEPS]
+#   3. training throughput of wgan's speed variants and of the Python reference (bench/reference.py)
+#      on the same card, alternated, with a markdown table at the end;
+#   4. with TRAIN_STEPS > 0, a real Fashion-MNIST run (width 64) with quality metrics, timed.
+# Header-only packages the machine lacks travel as .deb files in .device/debs, and the Fashion-MNIST
+# idx files in .device/fmnist (see docs/performance.md).
+# If the build fails with the NCCL backend, it retries with Gloo only, then single-process only,
+# and keeps each failing log: one run always gets as far as it can.
+# Usage: bench/gpu_check.sh [OUT_DIR] [STEPS] [TRAIN_STEPS] [TRAIN_FLAGS...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR=${1:-${OUT:-/tmp/wgan-gpu-check}}
-STEPS=${2:-60}
+STEPS=${2:-40}
+TRAIN_STEPS=${3:-0}
+shift $(( $# < 3 ? $# : 3 ))
+TRAIN_FLAGS=("$@")
 PY=${PYTHON:-python3}
 mkdir -p "$OUT_DIR"
 log() { echo "== $*" | tee -a "$OUT_DIR/summary.txt"; }
@@ -32,17 +40,32 @@ fi
 GEN=()
 command -v ninja >/dev/null && GEN=(-G Ninja)
 start=$(date +%s)
-cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
-  -DWGAN_BUILD_TESTS=OFF -DWGAN_BUILD_BENCH=OFF "${CMAKE_EXTRA[@]}" 2>&1 | tee "$OUT_DIR/configure.log" | grep -E "wgan:|Error" || true
-cmake --build build-gpu -j "$(nproc)" --target wgan_gpu_check wgan_cli 2>&1 | tail -n 30 > "$OUT_DIR/build.log"
+build() {  # build LABEL CMAKE_FLAGS...
+  local label=$1; shift
+  cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
+    -DWGAN_BUILD_TESTS=OFF -DWGAN_BUILD_BENCH=OFF "${CMAKE_EXTRA[@]}" "$@" > "$OUT_DIR/configure-$label.log" 2>&1 || true
+  grep -E "wgan:" "$OUT_DIR/configure-$label.log" | tee -a "$OUT_DIR/summary.txt" || true
+  cmake --build build-gpu -j "$(nproc)" --target wgan_gpu_check wgan_cli > "$OUT_DIR/build-$label.log" 2>&1
+}
+if build full -DWGAN_DIST=ON -DWGAN_NCCL=ON; then log "build: full (c10d with NCCL when found)"
+elif build gloo -DWGAN_NCCL=OFF; then log "build: NCCL FAILED (build-full.log), Gloo only"
+elif build single -DWGAN_DIST=OFF; then log "build: c10d FAILED (build-full.log, build-gloo.log), single-process"
+else log "build FAILED: see build-*.log"; grep -m 20 -E "error" "$OUT_DIR"/build-*.log; exit 3; fi
 log "build took $(( $(date +%s) - start )) s"
 
-log "wgan: CUDA vs CPU step check, then throughput (batch 64, n_critic 5, $STEPS steps)"
+log "wgan_gpu_check: CUDA vs CPU step check, then throughput (batch 64, n_critic 5, $STEPS steps per variant)"
 status=0
-build-gpu/wgan_gpu_check "$STEPS" 5 | tee "$OUT_DIR/gpu_check.jsonl" || status=$?
-log "python reference on the same card"
-$PY bench/reference.py --device cuda --resolution 32 --channels 1 --steps "$STEPS" --warmup 5 | tee -a "$OUT_DIR/gpu_check.jsonl"
-$PY bench/reference.py --device cuda --resolution 64 --channels 3 --steps "$STEPS" --warmup 5 | tee -a "$OUT_DIR/gpu_check.jsonl"
-log "wgan train CLI smoke test on CUDA"
-build-gpu/wgan train --help >/dev/null && log "cli ok"
+build-gpu/wgan_gpu_check "$STEPS" 5 | tee "$OUT_DIR/gpu_check.txt" || status=$?
+log "gpu_check exit $status after $(( $(date +%s) - start )) s"
+
+if [ "$TRAIN_STEPS" -gt 0 ]; then
+  DATA_DIR=${FMNIST_DIR:-$PWD/.device/fmnist}
+  log "wgan train on Fashion-MNIST: $TRAIN_STEPS steps ${TRAIN_FLAGS[*]}"
+  t0=$(date +%s)
+  build-gpu/wgan train --device cuda --data-dir "$DATA_DIR" --steps "$TRAIN_STEPS" --run-dir "$OUT_DIR/run" \
+    "${TRAIN_FLAGS[@]}" > "$OUT_DIR/train.log" 2>&1 || status=$?
+  tail -c 3000 "$OUT_DIR/train.log" | tr '\r' '\n' | tail -n 8
+  log "train exit $status, $(( $(date +%s) - t0 )) s"
+  rm -rf "$OUT_DIR/run/checkpoints"  # large; the metrics, grids and report come back
+fi
 exit $status

@@ -68,6 +68,10 @@ def main():
     p.add_argument("--warmup", type=int, default=2)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--device", default="cpu")
+    p.add_argument("--sync-every", type=int, default=1,
+                   help="read the losses every N iterations (1 = every step, as blog scripts do; 0 = never)")
+    p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
+                   help="bf16: the networks under torch.autocast, penalty and losses in float32")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -87,30 +91,46 @@ def main():
     data = torch.randint(0, 256, (a.batch * 8, a.channels, a.resolution, a.resolution), dtype=torch.uint8)
     B = a.batch
     cursor = [0]
+    bf16 = a.precision == "bf16"
+
+    def cast():
+        return torch.autocast(dev.type, dtype=torch.bfloat16, enabled=bf16)
+
+    def d_score(x):
+        with cast():
+            return D(x).float()
+
+    def g_images(z):
+        with cast():
+            return G(z).float()
+
+    read = a.sync_every > 0 and (lambda: cursor[0] % a.sync_every == 0)
 
     def step():
         for _ in range(a.n_critic):
             idx = torch.randint(0, data.shape[0], (B,))
             real = (data[idx].to(dev).float() * (2 / 255) - 1)
             with torch.no_grad():
-                fake = G(torch.randn(B, a.latent, 1, 1, device=dev))
+                fake = g_images(torch.randn(B, a.latent, 1, 1, device=dev))
             alpha = torch.rand(B, 1, 1, 1, device=dev)
             x_hat = (alpha * real + (1 - alpha) * fake).requires_grad_(True)
-            grad = torch.autograd.grad(D(x_hat).sum(), x_hat, create_graph=True)[0]
+            grad = torch.autograd.grad(d_score(x_hat).sum(), x_hat, create_graph=True)[0]
             gp = 10 * ((grad.reshape(B, -1).pow(2).sum(1) + 1e-12).sqrt() - 1).pow(2).mean()
-            real_score, fake_score = D(real).mean(), D(fake).mean()
+            real_score, fake_score = d_score(real).mean(), d_score(fake).mean()
             loss = fake_score - real_score + gp
             opt_d.zero_grad()
             loss.backward()
-            loss.item()
-            gp.item()
+            if read and read():
+                loss.item()
+                gp.item()
             opt_d.step()
         D.requires_grad_(False)
-        g_loss = -D(G(torch.randn(B, a.latent, 1, 1, device=dev))).mean()
+        g_loss = -d_score(g_images(torch.randn(B, a.latent, 1, 1, device=dev))).mean()
         opt_g.zero_grad()
         g_loss.backward()
         D.requires_grad_(True)
-        g_loss.item()
+        if read and read():
+            g_loss.item()
         opt_g.step()
         with torch.no_grad():
             for pe, p in zip(G_ema.parameters(), G.parameters()):
@@ -130,6 +150,7 @@ def main():
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     print(json.dumps({"system": "python", "torch": torch.__version__, "device": str(dev),
+                      "precision": a.precision, "sync_every": a.sync_every,
                       "images_per_s": a.steps * a.n_critic * B / seconds, "seconds": seconds,
                       "steps": a.steps}))
 

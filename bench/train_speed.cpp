@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "flop_count.h"
 #include "wgan/models/networks.h"
 #include "wgan/train/trainer.h"
 
@@ -26,25 +27,6 @@ struct BenchConfig {
 
 double seconds_since(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
-}
-
-// Multiply-accumulates of one image through the DCGAN networks (same channel rule as networks.cpp).
-std::pair<double, double> forward_macs(const BenchConfig& c) {
-  const int64_t levels = static_cast<int64_t>(std::log2(c.resolution)) - 2;
-  auto ch = [&](int64_t level) { return c.width * std::min<int64_t>(int64_t{1} << (levels - 1 - level), 8); };
-  double g = 100.0 * ch(0) * 16;  // z -> 4x4
-  for (int64_t level = 1; level < levels; ++level) {
-    const double side_in = 4 << (level - 1);
-    g += ch(level - 1) * ch(level) * 16 * side_in * side_in;
-  }
-  g += ch(levels - 1) * c.channels * 16.0 * std::pow(c.resolution / 2.0, 2);
-  double d = c.channels * ch(levels - 1) * 16.0 * std::pow(c.resolution / 2.0, 2);
-  for (int64_t level = levels - 1; level >= 1; --level) {
-    const double side_out = 4 << (level - 1);
-    d += ch(level) * ch(level - 1) * 16 * side_out * side_out;
-  }
-  d += ch(0) * 16.0;
-  return {g, d};
 }
 
 double matmul_peak_gflops() {
@@ -135,11 +117,7 @@ int main(int argc, char** argv) {
       if (run.images_per_s > best.images_per_s) best = run;
       python = std::max(python, run_python(c, config_steps, threads));
     }
-    // FLOPs per critic image (estimate): G forward + 3 critic forwards (real, fake, x_hat) + the
-    // backward of real/fake (2x forward each) + the input gradient at x_hat (~1 forward) and its
-    // double backward (~4 forwards) = F_G + 11 F_D; the generator step adds (3 F_G + 2 F_D) / 5.
-    const auto [g_macs, d_macs] = forward_macs(c);
-    const double flops = 2.0 * ((g_macs + 11 * d_macs) + (3 * g_macs + 2 * d_macs) / 5.0);
+    const double flops = wgan_bench::flops_per_critic_image(c.resolution, c.channels, c.width);
     const double gflops = best.images_per_s * flops / 1e9;
     std::printf("| %s | %.0f | %.0f | %.2fx | %.1f | %.0f%% |\n", c.name, best.images_per_s, python,
                 python > 0 ? best.images_per_s / python : 0.0, gflops, 100.0 * gflops / peak);

@@ -71,6 +71,16 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
   cmd.add_option("--seed", c.seed, "Seeds weights, noise, data order and the fixed sample z")->capture_default_str();
   cmd.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd.add_option("--device", c.device, "cpu, cuda or auto")->capture_default_str();
+  cmd.add_option("--precision", c.precision, "fp32, or bf16: the networks run under bfloat16 autocast while the "
+                 "weights, optimizer, gradient penalty and losses stay float32 (a GPU speed option)")
+      ->capture_default_str();
+  cmd.add_flag("--channels-last", c.channels_last, "Keep the networks and batches in NHWC memory (a GPU speed "
+               "option; see docs/performance.md for when it pays)");
+  cmd.add_option("--gpu-data", c.gpu_data, "Keep the uint8 dataset on the GPU and batch there: auto (when it "
+                 "is under 4 GB), on or off")->capture_default_str();
+  cmd.add_option("--check-every", c.check_every, "Generator steps between reading losses from the device and "
+                 "checking them for NaN/Inf (0 = every step on the CPU, every --log-every steps on a GPU, so "
+                 "the GPU never waits for the host)")->capture_default_str();
   cmd.add_option("--name", name, "Run name: the run directory is runs/NAME");
   cmd.add_option("--run-dir", c.run_dir, "Run directory (any path; overrides --name)")->capture_default_str();
   cmd.add_option("--log-every", c.log_every, "Generator steps between metrics.jsonl lines")->capture_default_str();
@@ -217,6 +227,9 @@ int main(int argc, char** argv) {
   toy_cmd->add_option("--ema", toy.ema, "Metrics and picture use a moving average of the generator's weights "
                       "with this decay per step (0 = the raw generator; both are logged)")->capture_default_str();
   toy_cmd->add_option("--lr", toy.lr, "Learning rate (0 = the paper's: Adam 1e-4, betas 0.5/0.9; wgan: RMSprop 5e-5)")
+      ->capture_default_str();
+  toy_cmd->add_option("--lr-decay-from", toy.lr_decay_from, "From this fraction of --steps on, the learning rate "
+                      "falls linearly to 0 at the last step (1 = constant, the paper's)")
       ->capture_default_str();
   toy_cmd->add_option("--eval-every", toy.eval_every, "Generator steps between metric lines and pictures")
       ->capture_default_str();

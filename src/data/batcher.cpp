@@ -34,14 +34,21 @@ void EpochBatcher::set_shard(int rank, int world) {
   shard_count_ = world;
 }
 
-torch::Tensor EpochBatcher::batch(int64_t index) {
+BatchPlan EpochBatcher::plan(int64_t index) {
   const int64_t share = batch_size_ / shard_count_;
-  auto nhwc = dataset_.images.index_select(0, batch_indices(index).narrow(0, shard_rank_ * share, share));
+  BatchPlan plan;
+  plan.indices = batch_indices(index).narrow(0, shard_rank_ * share, share);
   if (xflip_) {
     auto generator = at::detail::createCPUGenerator(seed_ * 7919ULL + static_cast<uint64_t>(index) * 2654435761ULL + 17);
-    auto flip = (torch::rand({batch_size_}, generator) < 0.5).narrow(0, shard_rank_ * share, share);
-    nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
+    plan.flip = (torch::rand({batch_size_}, generator) < 0.5).narrow(0, shard_rank_ * share, share);
   }
+  return plan;
+}
+
+torch::Tensor EpochBatcher::batch(int64_t index) {
+  auto p = plan(index);
+  auto nhwc = dataset_.images.index_select(0, p.indices);
+  if (p.flip.defined()) nhwc = torch::where(p.flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
   return nhwc.permute({0, 3, 1, 2}).contiguous();
 }
 

@@ -21,9 +21,19 @@ torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real
 
 namespace {
 
-CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake) {
-  auto real_score = critic(real).mean();
-  auto fake_score = critic(fake).mean();
+// The critic's scores of real and of fake, in one call over both when asked.
+std::pair<torch::Tensor, torch::Tensor> score_both(const CriticFn& critic, const torch::Tensor& real,
+                                                   const torch::Tensor& fake, bool joint) {
+  if (!joint) return {critic(real), critic(fake)};
+  auto scores = critic(torch::cat({real, fake}, 0));
+  return {scores.narrow(0, 0, real.size(0)), scores.narrow(0, real.size(0), fake.size(0))};
+}
+
+CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
+                              bool joint) {
+  auto [real_scores, fake_scores] = score_both(critic, real, fake, joint);
+  auto real_score = real_scores.mean();
+  auto fake_score = fake_scores.mean();
   return {fake_score - real_score, real_score, fake_score, torch::zeros({}, real_score.options())};
 }
 
@@ -31,7 +41,7 @@ CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real,
 
 CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                                 const LossOptions& options) {
-  auto terms = wasserstein_terms(critic, real, fake);
+  auto terms = wasserstein_terms(critic, real, fake, options.joint_pass);
   if (options.gp_lambda > 0) {  // lambda 0: a lazy-penalty step without the penalty
     terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps, options.alpha);
     terms.loss = terms.loss + terms.penalty;
@@ -40,14 +50,13 @@ CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& rea
 }
 
 CriticTerms wgan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
-                             const LossOptions&) {
-  return wasserstein_terms(critic, real, fake);
+                             const LossOptions& options) {
+  return wasserstein_terms(critic, real, fake, options.joint_pass);
 }
 
 CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
-                            const LossOptions&) {
-  auto real_logits = critic(real);
-  auto fake_logits = critic(fake);
+                            const LossOptions& options) {
+  auto [real_logits, fake_logits] = score_both(critic, real, fake, options.joint_pass);
   // BCE(sigmoid(l), 1) = softplus(-l); BCE(sigmoid(l), 0) = softplus(l); stable for any l.
   auto loss = torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean();
   return {loss, real_logits.mean(), fake_logits.mean(), torch::zeros({}, loss.options())};

@@ -103,6 +103,7 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
     throw UserError("--steps, --batch (>= 2), --n-critic, --hidden, --eval-every and --eval-samples must be positive");
   if (c.ema < 0 || c.ema >= 1) throw UserError("--ema must be in [0, 1)");
   if (c.lr < 0) throw UserError("--lr must be positive (0 = the paper's)");
+  if (!(c.lr_decay_from >= 0 && c.lr_decay_from <= 1)) throw UserError("--lr-decay-from must be in [0, 1]");
   if (c.stop_at_quality < 0 || c.stop_at_quality > 1) throw UserError("--stop-at-quality must be in [0, 1]");
   if (c.threads > 0) torch::set_num_threads(static_cast<int>(c.threads));
   ToyDistribution data(c.dataset, c.seed);
@@ -140,7 +141,15 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
   ToyResult result;
   ProgressBar progress("toy " + c.dataset, c.steps);
   double wasserstein = 0;
+  const double base_lr = g_opt->param_groups().front().options().get_lr();
+  const auto decay_start = static_cast<int64_t>(std::floor(c.lr_decay_from * static_cast<double>(c.steps)));
   for (int64_t step = 1; step <= c.steps; ++step) {
+    if (step > decay_start) {
+      // Linear to zero at the last step: the points settle on the modes instead of jittering.
+      const double lr = base_lr * static_cast<double>(c.steps - step + 1) / static_cast<double>(c.steps - decay_start);
+      for (auto* opt : {g_opt.get(), d_opt.get()})
+        for (auto& group : opt->param_groups()) group.options().set_lr(lr);
+    }
     // The paper's loop: a generator step (not on the first iteration), then the critic steps.
     if (step > 1) {
       for (auto& p : critic->parameters()) p.requires_grad_(false);

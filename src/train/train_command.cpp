@@ -20,7 +20,7 @@ const std::set<std::string>& resumable_flags() {
       "--kimg", "--steps", "--epochs", "--threads", "--device", "--data-dir", "--log-every", "--sample-every",
       "--checkpoint-every", "--keep-checkpoints", "--name", "--run-dir", "--quiet", "--resume", "--dry-run",
       "--dist-backend", "--dist-timeout", "--sync-bn", "--metrics", "--metrics-every", "--metrics-num",
-      "--classifier", "--inception"};
+      "--classifier", "--inception", "--precision", "--channels-last", "--gpu-data", "--check-every"};
   return flags;
 }
 
@@ -49,7 +49,8 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   for (const auto& flag : cmd.given_flags) {
     if (!resumable_flags().count(flag)) {
       throw UserError(flag + " cannot be changed when resuming: the checkpoint fixes it (resumable: --kimg, "
-                      "--steps, --epochs, --threads, --device, --data-dir, intervals, --run-dir)");
+                      "--steps, --epochs, --threads, --device, --precision, --channels-last, --gpu-data, --check-every, --data-dir, "
+                      "intervals, --run-dir)");
     }
   }
   TrainConfig c = saved;
@@ -62,6 +63,10 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   }
   if (was_given("--threads")) c.threads = given.threads;
   if (was_given("--device")) c.device = given.device;
+  if (was_given("--precision")) c.precision = given.precision;
+  if (was_given("--channels-last")) c.channels_last = given.channels_last;
+  if (was_given("--gpu-data")) c.gpu_data = given.gpu_data;
+  if (was_given("--check-every")) c.check_every = given.check_every;
   if (was_given("--data-dir")) c.data_dir = given.data_dir;
   if (was_given("--log-every")) c.log_every = given.log_every;
   if (was_given("--sample-every")) c.sample_every = given.sample_every;

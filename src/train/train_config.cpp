@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "wgan/losses/losses.h"
+#include "wgan/train/precision.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -24,6 +25,10 @@ void validate(const TrainConfig& c) {
   if (c.device != "cpu" && c.device != "cuda" && c.device != "auto") {
     throw UserError("--device '" + c.device + "' must be cpu, cuda or auto");
   }
+  wants_bf16(c.precision);  // throws for anything but fp32 / bf16
+  if (c.gpu_data != "auto" && c.gpu_data != "on" && c.gpu_data != "off")
+    throw UserError("--gpu-data '" + c.gpu_data + "' must be auto, on or off");
+  if (c.check_every < 0) throw UserError("--check-every must be >= 0 (0 = automatic)");
   if (c.data.empty()) throw UserError("--data must not be empty");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
@@ -122,6 +127,10 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"seed", c.seed},
       {"threads", c.threads},
       {"device", c.device},
+      {"precision", c.precision},
+      {"channels_last", c.channels_last},
+      {"gpu_data", c.gpu_data},
+      {"check_every", c.check_every},
       {"run_dir", c.run_dir},
       {"log_every", c.log_every},
       {"sample_every", c.sample_every},
@@ -170,6 +179,10 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   read_value(j, "seed", c.seed);
   read_value(j, "threads", c.threads);
   read_value(j, "device", c.device);
+  read_value(j, "precision", c.precision);
+  read_value(j, "channels_last", c.channels_last);
+  read_value(j, "gpu_data", c.gpu_data);
+  read_value(j, "check_every", c.check_every);
   read_value(j, "run_dir", c.run_dir);
   read_value(j, "log_every", c.log_every);
   read_value(j, "sample_every", c.sample_every);

@@ -7,6 +7,8 @@
 #include <iostream>
 
 #include "wgan/io/image_grid.h"
+#include "wgan/train/foreach_adam.h"
+#include "wgan/train/precision.h"
 #include "wgan/io/report.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
@@ -59,24 +61,27 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, st
   if (c.loss == "wgan") {
     return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(*c.lr));
   }
-  return std::make_unique<torch::optim::Adam>(std::move(params),
-                                              torch::optim::AdamOptions(*c.lr).betas({*c.beta1, *c.beta2}));
+  return std::make_unique<ForeachAdam>(std::move(params), torch::optim::AdamOptions(*c.lr).betas({*c.beta1, *c.beta2}));
 }
 
 void set_requires_grad(torch::nn::Module& module, bool on) {
   for (auto& p : module.parameters()) p.requires_grad_(on);
 }
 
-// Sum of squared gradients, one host read for the whole network.
-double squared_grad_norm(torch::nn::Module& module) {
+// Sum of squared gradients as a 0-d tensor on the device (read with the losses).
+torch::Tensor squared_grad_norm(torch::nn::Module& module) {
+  std::vector<torch::Tensor> grads;
+  for (const auto& p : module.parameters())
+    if (p.grad().defined()) grads.push_back(p.grad());
+  if (grads.empty()) return torch::zeros({}, module.parameters().front().options());
+  return torch::stack(at::_foreach_norm(grads)).pow(2).sum();
+}
+
+// NHWC memory for every 4-D weight; the layers then keep their activations in NHWC.
+void to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
-  torch::Tensor total;
-  for (const auto& p : module.parameters()) {
-    if (!p.grad().defined()) continue;
-    auto s = p.grad().pow(2).sum();
-    total = total.defined() ? total + s : s;
-  }
-  return total.defined() ? total.item<double>() : 0.0;
+  for (auto& p : module.parameters())
+    if (p.dim() == 4) p.set_data(p.contiguous(torch::MemoryFormat::ChannelsLast));
 }
 
 }  // namespace
@@ -99,6 +104,12 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   }
   loss_options_.gp_lambda = config_.gp_lambda;
   loss_options_.clip = config_.clip;
+  loss_options_.joint_pass = config_.model.critic_norm != "batch";  // per-sample critics only
+  bf16_ = wants_bf16(config_.precision);
+  channels_last_ = config_.channels_last;
+  check_every_ = config_.check_every > 0 ? config_.check_every : (device_.is_cuda() ? config_.log_every : 1);
+  if (config_.gpu_data == "on" && !device_.is_cuda())
+    throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device_.str());
   if (config_.model.critic_norm == "batch" && config_.loss == "wgan-gp" && !quiet_) {
     std::cerr << "warning: --critic-norm batch mixes samples inside a batch, so the gradient penalty is no longer "
                  "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
@@ -120,6 +131,14 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   generator_->to(device_);
   critic_->to(device_);
   if (generator_ema_) generator_ema_->to(device_);
+  if (channels_last_) {
+    to_channels_last(*generator_);
+    to_channels_last(*critic_);
+    if (generator_ema_) to_channels_last(*generator_ema_);
+  }
+  if (device_.is_cuda() && (config_.gpu_data == "on" || (config_.gpu_data == "auto" && DeviceBatches::fits(dataset))))
+    device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
+  pending_ = torch::zeros({6}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   fixed_z_ = fixed_z_.to(device_);
   generator_opt_ = make_optimizer(config_, generator_->parameters());
   critic_opt_ = make_optimizer(config_, critic_->parameters());
@@ -178,21 +197,85 @@ void Trainer::check_finite(double value, const char* term) const {
   throw TrainingDiverged(message);
 }
 
+torch::Tensor Trainer::next_real_batch() {
+  torch::Tensor real;
+  if (device_batches_) {
+    real = device_batches_->batch(batcher_.plan(state_.real_batches), channels_last_);
+  } else {
+    auto host = prefetcher_.get(state_.real_batches);
+    // From pinned memory the copy does not make the host wait for the GPU's queue.
+    real = to_signed_unit(device_.is_cuda() ? host.pin_memory().to(device_, /*non_blocking=*/true) : host.to(device_));
+    if (channels_last_) real = real.contiguous(torch::MemoryFormat::ChannelsLast);
+  }
+  return real;
+}
+
+torch::Tensor Trainer::generate(const torch::Tensor& z) {
+  torch::Tensor images;
+  {
+    AutocastScope autocast(device_, bf16_);
+    images = generator_->forward(z);
+  }
+  return images.to(torch::kFloat32);  // a no-op in fp32
+}
+
+torch::Tensor Trainer::score(const torch::Tensor& images) {
+  torch::Tensor scores;
+  {
+    AutocastScope autocast(device_, bf16_);
+    scores = critic_->forward(images);
+  }
+  return scores.to(torch::kFloat32);  // losses and the penalty's norm stay float32
+}
+
+void Trainer::read_pending(StepStats& stats) {
+  // One host read for all the steps since the last one. A NaN or Inf anywhere survives the sums
+  // (the gradient slots hold 0 * |grad|^2, which is 0 unless the gradient was not finite).
+  auto v = pending_.to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true);  // a copy even on the CPU
+  pending_.zero_();
+  const double* x = v.data_ptr<double>();
+  const std::string span = "between steps " + std::to_string(pending_first_step_) + " and " +
+                           std::to_string(state_.step);
+  const std::pair<int, const char*> terms[] = {{0, "critic loss"}, {1, "gradient penalty"}, {3, "critic gradient"},
+                                               {4, "generator loss"}, {5, "generator gradient"}};
+  for (const auto& [slot, term] : terms) {
+    if (std::isfinite(x[slot])) continue;
+    std::string message = "training diverged " + span + ": " + term + " became " +
+                          (std::isnan(x[slot]) ? "NaN" : "Inf") + " (checked every " +
+                          std::to_string(check_every_) + " steps; --check-every 1 checks each step)";
+    message += last_checkpoint_.empty() ? "; no checkpoint was written yet"
+                                        : "; the last good checkpoint is " + last_checkpoint_;
+    throw TrainingDiverged(message);
+  }
+  const double critic_steps = static_cast<double>(*config_.n_critic);
+  stats.critic_loss = x[0] / critic_steps;
+  stats.penalty = x[1] / critic_steps;
+  stats.wasserstein = x[2] / critic_steps;
+  stats.generator_loss = x[4];
+  stats.count = pending_steps_;
+  pending_steps_ = 0;
+}
+
 StepStats Trainer::train_step() {
-  const auto critic_fn = [this](const torch::Tensor& x) { return critic_->forward(x); };
+  const auto critic_fn = [this](const torch::Tensor& x) { return score(x); };
   const int64_t batch = config_.batch;
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
+  // Eager: read and check every step before the optimizer touches the weights (free on the CPU).
+  // Deferred: sum on the device and read every check_every steps, so the GPU never waits.
+  const bool eager = check_every_ == 1;
+  const int64_t next = state_.step + 1;
+  if (!eager && pending_steps_ == 0) pending_first_step_ = next;
   StepStats stats;
   timer_.start();
 
   // Critic steps. The generator runs without autograd here: its graph would be thrown away.
   for (int64_t i = 0; i < *config_.n_critic; ++i) {
-    auto real = to_signed_unit(prefetcher_.get(state_.real_batches).to(device_));
+    auto real = next_real_batch();
     timer_.lap("1 data");
     torch::Tensor fake;
     {
       torch::NoGradGuard no_grad;
-      fake = generator_->forward(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
+      fake = generate(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
     }
     timer_.lap("2 generator forward for the critic (no autograd)");
     // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
@@ -207,41 +290,70 @@ StepStats Trainer::train_step() {
     terms.loss.backward();
     if (group_) average_gradients(*group_, critic_->parameters());
     timer_.lap("4 critic backward (incl. through the penalty)");
-    const double loss = terms.loss.item<double>();
-    const double penalty = terms.penalty.item<double>();
-    check_finite(loss - penalty, "critic loss (real/fake term)");
-    check_finite(penalty, "gradient penalty");
-    check_finite(squared_grad_norm(*critic_), "critic gradient");
+    torch::Tensor row;
+    {
+      torch::NoGradGuard no_grad;
+      row = torch::stack({terms.loss, terms.penalty, terms.real_score - terms.fake_score, squared_grad_norm(*critic_)})
+                .to(torch::kFloat64);
+    }
+    if (eager) {
+      auto v = row.to(torch::kCPU);
+      const double* x = v.data_ptr<double>();
+      check_finite(x[0] - x[1], "critic loss (real/fake term)");
+      check_finite(x[1], "gradient penalty");
+      check_finite(x[3], "critic gradient");
+      stats.critic_loss += x[0];
+      stats.penalty += x[1];
+      stats.wasserstein += x[2];
+    } else {
+      torch::NoGradGuard no_grad;
+      row.narrow(0, 3, 1).mul_(0);
+      pending_.narrow(0, 0, 4).add_(row);
+    }
     critic_opt_->step();
     loss_.after_critic_step(critic_->parameters(), loss_options_);
     ++state_.real_batches;
-    stats.critic_loss += loss;
-    stats.penalty += penalty;
-    stats.wasserstein += (terms.real_score - terms.fake_score).item<double>();
     timer_.lap("5 critic checks, optimizer, clipping");
   }
-  stats.critic_loss /= static_cast<double>(*config_.n_critic);
-  stats.penalty /= static_cast<double>(*config_.n_critic);
-  stats.wasserstein /= static_cast<double>(*config_.n_critic);
 
   // Generator step. The critic's weights are frozen so their gradients are not computed.
   set_requires_grad(*critic_, false);
-  auto fake = generator_->forward(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
-  auto g_loss = loss_.generator(critic_->forward(fake));
+  auto g_loss = loss_.generator(critic_fn(generate(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)))));
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
   set_requires_grad(*critic_, true);
-  stats.generator_loss = g_loss.item<double>();
-  check_finite(stats.generator_loss, "generator loss");
-  check_finite(squared_grad_norm(*generator_), "generator gradient");
+  torch::Tensor g_row;
+  {
+    torch::NoGradGuard no_grad;
+    g_row = torch::stack({g_loss, squared_grad_norm(*generator_)}).to(torch::kFloat64);
+  }
+  if (eager) {
+    auto v = g_row.to(torch::kCPU);
+    const double* x = v.data_ptr<double>();
+    check_finite(x[0], "generator loss");
+    check_finite(x[1], "generator gradient");
+    stats.critic_loss /= static_cast<double>(*config_.n_critic);
+    stats.penalty /= static_cast<double>(*config_.n_critic);
+    stats.wasserstein /= static_cast<double>(*config_.n_critic);
+    stats.generator_loss = x[0];
+    stats.count = 1;
+  } else {
+    torch::NoGradGuard no_grad;
+    g_row.narrow(0, 1, 1).mul_(0);
+    pending_.narrow(0, 4, 2).add_(g_row);
+  }
   generator_opt_->step();
   timer_.lap("6 generator step (forward, backward, optimizer)");
   state_.g_images += batch;
   update_ema();
   timer_.lap("7 EMA update");
   ++state_.step;
-  stats.count = 1;
+  if (!eager) {
+    ++pending_steps_;
+    if (state_.step % check_every_ == 0 || state_.step % config_.log_every == 0 || state_.step >= config_.total_steps)
+      read_pending(stats);
+  }
   return stats;
 }
 
@@ -252,9 +364,10 @@ void Trainer::update_ema() {
   if (config_.ema_rampup > 0) half_life = std::min(half_life, static_cast<double>(state_.g_images) * config_.ema_rampup);
   const double beta = std::pow(0.5, static_cast<double>(config_.batch) / std::max(half_life, 1e-8));
   torch::NoGradGuard no_grad;
-  auto params = generator_->parameters();
+  // ema = beta * ema + (1 - beta) * weights, as two multi-tensor operations over all parameters.
   auto ema_params = generator_ema_->parameters();
-  for (size_t i = 0; i < params.size(); ++i) ema_params[i].copy_(params[i].lerp(ema_params[i], beta));
+  at::_foreach_mul_(ema_params, beta);
+  at::_foreach_add_(ema_params, generator_->parameters(), 1.0 - beta);
   auto buffers = generator_->buffers();
   auto ema_buffers = generator_ema_->buffers();
   for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);

@@ -8,6 +8,12 @@
 
 namespace wgan {
 
+// Which images make up one batch (this rank's share) and which of them are mirrored.
+struct BatchPlan {
+  torch::Tensor indices;  // int64, positions in the dataset
+  torch::Tensor flip;     // bool, one per index; undefined when --xflip is off
+};
+
 class EpochBatcher {
  public:
   // `xflip`: mirror each image left-right with probability 1/2, decided by (seed, batch index).
@@ -24,6 +30,9 @@ class EpochBatcher {
 
   // Positions of the `index`-th batch in the dataset.
   torch::Tensor batch_indices(int64_t index);
+
+  // The rows and mirror flags batch() gathers, for a gather done elsewhere (on the GPU).
+  BatchPlan plan(int64_t index);
 
  private:
   const ImageDataset& dataset_;

@@ -25,6 +25,8 @@ struct LossOptions {
   double gp_eps = 1e-12;    // inside the square root: the norm's gradient stays finite at zero
   double clip = 0.01;       // weight clipping bound (wgan)
   torch::Tensor alpha;      // penalty interpolation weights (B); undefined: drawn uniform per call
+  bool joint_pass = false;  // score real and fake in one critic call over both (half the launches);
+                            // only exact when the critic treats each sample alone (no batch norm)
 };
 
 // lambda * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2 over interpolates x_hat = a*real + (1-a)*fake,

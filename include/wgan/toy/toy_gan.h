@@ -24,6 +24,8 @@ struct ToyConfig {
   double ema = 0.99;                   // the metrics and picture use a moving average of the generator's
                                        // weights with this decay per step (0 = the raw generator)
   double lr = 0;                       // 0 = the paper's: Adam 1e-4 (wgan-gp, gan), RMSprop 5e-5 (wgan)
+  double lr_decay_from = 1.0;          // from this fraction of --steps on, the learning rate falls linearly
+                                       // to 0 at the last step (1 = constant, the paper's)
   int64_t eval_every = 500;            // generator steps between metric lines (and the picture)
   int64_t eval_samples = 2500;
   double stop_at_quality = 0;          // stop early once every mode is covered and this share is high quality (0 = never)

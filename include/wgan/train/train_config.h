@@ -44,6 +44,11 @@ struct TrainConfig {
   uint64_t seed = 1;                      // seeds weights, noise, data order and the fixed sample z
   int64_t threads = 0;                    // CPU threads for LibTorch (0 = all cores)
   std::string device = "auto";            // cpu, cuda or auto (cuda when available)
+  std::string precision = "fp32";         // fp32, or bf16: the networks under autocast, penalty and losses in fp32
+  bool channels_last = false;             // NHWC memory for the networks and batches (GPU speed option)
+  std::string gpu_data = "auto";          // keep the uint8 dataset on the GPU and batch there: auto (when it fits), on, off
+  int64_t check_every = 0;                // generator steps between host reads of losses and the NaN guard
+                                          // (0 = every step on the CPU, every --log-every steps on a GPU)
 
   // Output
   std::string run_dir = "runs/fashion-mnist";  // run directory; --name NAME sets runs/NAME

@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "wgan/data/batcher.h"
+#include "wgan/data/device_batches.h"
 #include "wgan/data/dataset.h"
 #include "wgan/data/prefetcher.h"
 #include "wgan/dist/process_group.h"
@@ -56,7 +57,9 @@ class Trainer {
   // Trains until config.total_steps, or until `stop` becomes true (then a checkpoint is written).
   Outcome run(const std::atomic<bool>* stop = nullptr);
 
-  // One generator step with its critic steps.
+  // One generator step with its critic steps. Returns the losses of the steps read since the
+  // last read (count = how many); on a GPU they are read every --check-every steps, so most
+  // calls return count 0.
   StepStats train_step();
 
   // Writes checkpoints/ckpt-<step>.pt and prunes old ones; returns its path ("" on ranks other
@@ -79,6 +82,10 @@ class Trainer {
 
  private:
   void update_ema();
+  torch::Tensor next_real_batch();
+  torch::Tensor generate(const torch::Tensor& z);    // generator forward, under autocast for bf16
+  torch::Tensor score(const torch::Tensor& images);  // critic forward, under autocast for bf16
+  void read_pending(StepStats& stats);
   torch::Tensor my_share(const torch::Tensor& whole) const;
   void check_finite(double value, const char* term) const;
   void write_metrics(const StepStats& stats, double images_per_second);
@@ -103,6 +110,15 @@ class Trainer {
   std::shared_ptr<ProcessGroup> group_;
   int64_t local_batch_;  // this rank's share of config.batch
   PhaseTimer timer_;
+  bool bf16_ = false;
+  bool channels_last_ = false;
+  std::unique_ptr<DeviceBatches> device_batches_;  // the dataset on the GPU (--gpu-data)
+  // Deferred reads: the losses and the finite checks of steps not yet read, summed on the device:
+  // [critic loss, penalty, wasserstein, 0*|critic grad|^2, generator loss, 0*|generator grad|^2].
+  int64_t check_every_ = 1;
+  torch::Tensor pending_;
+  int64_t pending_steps_ = 0;
+  int64_t pending_first_step_ = 0;
 };
 
 // cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.

@@ -1,0 +1,82 @@
+#include "wgan/train/foreach_adam.h"
+
+#include <cmath>
+#include <string>
+#include <type_traits>
+
+namespace wgan {
+
+namespace {
+
+// torch::optim keys its per-parameter state by the TensorImpl address: as a string in LibTorch
+// 1.x, as the pointer itself in 2.x. This picks whichever the installed headers use.
+template <typename Map>
+typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
+  if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
+    return c10::guts::to_string(p.unsafeGetTensorImpl());
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+
+}  // namespace
+
+ForeachAdam::ForeachAdam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options)
+    : torch::optim::Adam(std::move(params), options) {}
+
+torch::Tensor ForeachAdam::step(LossClosure closure) {
+  for (auto& group : param_groups_) {
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    if (o.amsgrad() || o.weight_decay() != 0) return torch::optim::Adam::step(closure);
+  }
+  torch::Tensor loss;
+  if (closure) {
+    torch::AutoGradMode enable_grad(true);
+    loss = closure();
+  }
+  torch::NoGradGuard no_grad;
+  for (auto& group : param_groups_) {
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    const double beta1 = std::get<0>(o.betas());
+    const double beta2 = std::get<1>(o.betas());
+    // Parameters updated together share a step count; a group whose counts differ (only possible
+    // after loading a hand-edited state) is split by count so each keeps its own bias correction.
+    std::map<int64_t, std::vector<torch::Tensor>> params, grads, exp_avgs, exp_avg_sqs;
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) continue;
+      auto key = state_key(state_, p);
+      auto found = state_.find(key);
+      if (found == state_.end()) {
+        auto fresh = std::make_unique<torch::optim::AdamParamState>();
+        fresh->step(0);
+        fresh->exp_avg(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        fresh->exp_avg_sq(torch::zeros_like(p, torch::MemoryFormat::Preserve));
+        state_[key] = std::move(fresh);
+      }
+      auto& s = static_cast<torch::optim::AdamParamState&>(*state_[key]);
+      s.step(s.step() + 1);
+      params[s.step()].push_back(p);
+      grads[s.step()].push_back(p.grad());
+      exp_avgs[s.step()].push_back(s.exp_avg());
+      exp_avg_sqs[s.step()].push_back(s.exp_avg_sq());
+    }
+    for (auto& [step, ps] : params) {
+      const double bias_correction1 = 1 - std::pow(beta1, static_cast<double>(step));
+      const double bias_correction2 = 1 - std::pow(beta2, static_cast<double>(step));
+      auto& m = exp_avgs[step];
+      auto& v = exp_avg_sqs[step];
+      auto& g = grads[step];
+      at::_foreach_mul_(m, beta1);
+      at::_foreach_add_(m, g, 1 - beta1);
+      at::_foreach_mul_(v, beta2);
+      at::_foreach_addcmul_(v, g, g, 1 - beta2);
+      auto denom = at::_foreach_sqrt(v);
+      at::_foreach_div_(denom, std::sqrt(bias_correction2));
+      at::_foreach_add_(denom, o.eps());
+      at::_foreach_addcdiv_(ps, m, denom, -o.lr() / bias_correction1);
+    }
+  }
+  return loss;
+}
+
+}  // namespace wgan
