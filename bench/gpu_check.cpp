@@ -77,6 +77,49 @@ bool check_cuda_matches_cpu(const BenchConfig& c) {
   return ok;
 }
 
+// --cuda-graph against the eager path from the same seed: the same training, up to the order of
+// float operations (fused Adam kernel, replayed random numbers). Prints the losses and weights.
+void graph_matches_eager(const BenchConfig& c, int64_t steps) {
+  wgan::ImageDataset data{torch::randint(0, 256, {64 * 8, c.model.resolution, c.model.resolution, c.model.channels},
+                                         torch::kUInt8),
+                          "random"};
+  auto run = [&](bool graph, std::vector<torch::Tensor>& weights) {
+    wgan::TrainConfig config;
+    config.model = c.model;
+    config.steps = steps;
+    config.device = "cuda";
+    config.gpu_data = "on";
+    config.check_every = steps;
+    config.log_every = steps;
+    config.cuda_graph = graph;
+    config.run_dir = "/tmp/wgan_gpu_check";
+    wgan::resolve(config, data.size());
+    wgan::Trainer trainer(config, data, true);
+    wgan::StepStats sum;
+    for (int64_t i = 0; i < steps; ++i) sum.add(trainer.train_step());
+    for (const auto& p : trainer.generator().parameters()) weights.push_back(p.detach().cpu().clone());
+    return sum.mean();
+  };
+  try {
+    std::vector<torch::Tensor> eager_w, graph_w;
+    const auto eager = run(false, eager_w);
+    const auto graph = run(true, graph_w);
+    double worst = 0, scale = 0;
+    for (size_t i = 0; i < eager_w.size(); ++i) {
+      worst = std::max(worst, (eager_w[i] - graph_w[i]).abs().max().item<double>());
+      scale = std::max(scale, eager_w[i].abs().max().item<double>());
+    }
+    std::printf("{\"check\":\"cuda_graph_vs_eager\",\"config\":\"%s\",\"steps\":%lld,\"eager_w\":%.6g,"
+                "\"graph_w\":%.6g,\"eager_gp\":%.6g,\"graph_gp\":%.6g,\"eager_g\":%.6g,\"graph_g\":%.6g,"
+                "\"weight_max_abs_diff\":%.3g,\"weight_max_abs\":%.3g}\n",
+                c.name.c_str(), static_cast<long long>(steps), eager.wasserstein, graph.wasserstein, eager.penalty,
+                graph.penalty, eager.generator_loss, graph.generator_loss, worst, scale);
+  } catch (const std::exception& e) {
+    std::printf("{\"check\":\"cuda_graph_vs_eager\",\"error\":\"%s\"}\n", std::string(e.what()).substr(0, 400).c_str());
+  }
+  std::fflush(stdout);
+}
+
 // A way of running the same iteration: wgan's speed options, or a Python reference flavour.
 struct Variant {
   std::string name;
@@ -84,6 +127,7 @@ struct Variant {
   std::string gpu_data;    // on / off
   std::string precision;   // fp32 / bf16
   bool channels_last;
+  bool cuda_graph = false;
 };
 
 std::vector<Variant> wgan_variants() {
@@ -91,7 +135,10 @@ std::vector<Variant> wgan_variants() {
           {"deferred reads, GPU batches, fp32", 0, "on", "fp32", false},
           {"deferred, GPU batches, fp32, channels_last", 0, "on", "fp32", true},
           {"deferred, GPU batches, bf16", 0, "on", "bf16", false},
-          {"deferred, GPU batches, bf16, channels_last", 0, "on", "bf16", true}};
+          {"deferred, GPU batches, bf16, channels_last", 0, "on", "bf16", true},
+          {"CUDA graph, fp32", 0, "on", "fp32", false, true},
+          {"CUDA graph, bf16", 0, "on", "bf16", false, true},
+          {"CUDA graph, bf16, channels_last", 0, "on", "bf16", true, true}};
 }
 
 struct Timing {
@@ -113,6 +160,7 @@ Timing throughput(const BenchConfig& c, const Variant& v, torch::Device device, 
   config.channels_last = v.channels_last;
   config.gpu_data = v.gpu_data;
   config.check_every = v.check_every;
+  config.cuda_graph = v.cuda_graph;
   config.log_every = 1000000;
   config.run_dir = "/tmp/wgan_gpu_check";
   wgan::resolve(config, data.size());
@@ -181,6 +229,7 @@ int main(int argc, char** argv) {
   at::globalContext().setAllowTF32CuBLAS(false);
   bool ok = true;
   for (const auto& c : bench_configs()) ok = check_cuda_matches_cpu(c) && ok;
+  graph_matches_eager(bench_configs().front(), 12);
   at::globalContext().setAllowTF32CuDNN(true);  // LibTorch's default again, as in Python
   at::globalContext().setAllowTF32CuBLAS(true);
   const double tf32_peak = matmul_peak_tflops(torch::kFloat32);
@@ -197,7 +246,15 @@ int main(int argc, char** argv) {
     const double flops = wgan_bench::flops_per_critic_image(c.model.resolution, c.model.channels, c.model.width);
     double py_fp32 = 0, py_bf16 = 0;
     for (const auto& v : wgan_variants()) {
-      const auto t = throughput(c, v, torch::Device(torch::kCUDA, 0), steps, warmup);
+      Timing t;
+      try {
+        t = throughput(c, v, torch::Device(torch::kCUDA, 0), steps, warmup);
+      } catch (const std::exception& e) {
+        std::printf("{\"system\":\"wgan\",\"config\":\"%s\",\"variant\":\"%s\",\"error\":\"%s\"}\n", c.name.c_str(),
+                    v.name.c_str(), std::string(e.what()).substr(0, 300).c_str());
+        std::fflush(stdout);
+        continue;
+      }
       if (v.precision == "fp32" && py_fp32 == 0) py_fp32 = python_reference(c, "--sync-every 0", steps, warmup);
       if (v.precision == "bf16" && py_bf16 == 0)
         py_bf16 = python_reference(c, "--sync-every 0 --precision bf16", steps, warmup);

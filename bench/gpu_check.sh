@@ -62,10 +62,22 @@ if [ "$TRAIN_STEPS" -gt 0 ]; then
   DATA_DIR=${FMNIST_DIR:-$PWD/.device/fmnist}
   log "wgan train on Fashion-MNIST: $TRAIN_STEPS steps ${TRAIN_FLAGS[*]}"
   t0=$(date +%s)
+  train_status=0
   build-gpu/wgan train --device cuda --data-dir "$DATA_DIR" --steps "$TRAIN_STEPS" --run-dir "$OUT_DIR/run" \
-    "${TRAIN_FLAGS[@]}" > "$OUT_DIR/train.log" 2>&1 || status=$?
+    "${TRAIN_FLAGS[@]}" > "$OUT_DIR/train.log" 2>&1 || train_status=$?
   tail -c 3000 "$OUT_DIR/train.log" | tr '\r' '\n' | tail -n 8
-  log "train exit $status, $(( $(date +%s) - t0 )) s"
+  log "train exit $train_status, $(( $(date +%s) - t0 )) s"
+  if [ "$train_status" -ne 0 ] && [[ " ${TRAIN_FLAGS[*]} " == *" --cuda-graph "* ]]; then
+    log "retrying the run without --cuda-graph"
+    FLAGS=()
+    for f in "${TRAIN_FLAGS[@]}"; do [ "$f" != "--cuda-graph" ] && FLAGS+=("$f"); done
+    rm -rf "$OUT_DIR/run"
+    train_status=0
+    build-gpu/wgan train --device cuda --data-dir "$DATA_DIR" --steps "$TRAIN_STEPS" --run-dir "$OUT_DIR/run" \
+      "${FLAGS[@]}" > "$OUT_DIR/train-retry.log" 2>&1 || train_status=$?
+    log "retry exit $train_status, $(( $(date +%s) - t0 )) s"
+  fi
+  [ "$train_status" -ne 0 ] && status=$train_status
   rm -rf "$OUT_DIR/run/checkpoints"  # large; the metrics, grids and report come back
 fi
 exit $status

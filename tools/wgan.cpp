@@ -78,6 +78,9 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
                "option; see docs/performance.md for when it pays)");
   cmd.add_option("--gpu-data", c.gpu_data, "Keep the uint8 dataset on the GPU and batch there: auto (when it "
                  "is under 4 GB), on or off")->capture_default_str();
+  cmd.add_flag("--cuda-graph", c.cuda_graph, "Record one training iteration as a CUDA graph and replay it: one "
+               "launch per iteration instead of thousands (GPU speed option; needs the data on the GPU, "
+               "--gp-every 1, Adam, one process)");
   cmd.add_option("--check-every", c.check_every, "Generator steps between reading losses from the device and "
                  "checking them for NaN/Inf (0 = every step on the CPU, every --log-every steps on a GPU, so "
                  "the GPU never waits for the host)")->capture_default_str();

@@ -22,8 +22,13 @@ bool DeviceBatches::fits(const ImageDataset& dataset) {
 }
 
 torch::Tensor DeviceBatches::batch(const BatchPlan& plan, bool channels_last) const {
-  auto nhwc = images_.index_select(0, upload(plan.indices, device_));
-  if (plan.flip.defined()) nhwc = torch::where(upload(plan.flip, device_).view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
+  return gather(upload(plan.indices, device_), plan.flip.defined() ? upload(plan.flip, device_) : torch::Tensor(),
+                channels_last);
+}
+
+torch::Tensor DeviceBatches::gather(const torch::Tensor& indices, const torch::Tensor& flip, bool channels_last) const {
+  auto nhwc = images_.index_select(0, indices);
+  if (flip.defined()) nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
   // N x H x W x C viewed as N x C x H x W is already channels_last memory.
   auto nchw = nhwc.permute({0, 3, 1, 2});
   if (!channels_last) nchw = nchw.contiguous();

@@ -35,6 +35,29 @@ torch::Tensor ForeachAdam::step(LossClosure closure) {
     loss = closure();
   }
   torch::NoGradGuard no_grad;
+  if (device_steps_) {
+    for (auto& group : param_groups_) {
+      const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+      std::vector<torch::Tensor> params, grads, exp_avgs, exp_avg_sqs, steps;
+      for (auto& p : group.params()) {
+        if (!p.grad().defined()) continue;
+        auto found = state_.find(state_key(state_, p));
+        TORCH_CHECK(found != state_.end(), "device step counts: a parameter has no optimizer state");
+        auto& s = static_cast<torch::optim::AdamParamState&>(*found->second);
+        params.push_back(p);
+        grads.push_back(p.grad());
+        exp_avgs.push_back(s.exp_avg());
+        exp_avg_sqs.push_back(s.exp_avg_sq());
+        steps.push_back(step_tensors_.at(p.unsafeGetTensorImpl()));
+      }
+      if (params.empty()) continue;
+      at::_foreach_add_(steps, 1);
+      at::_fused_adam_(params, grads, exp_avgs, exp_avg_sqs, /*max_exp_avg_sqs=*/{}, steps, o.lr(),
+                       std::get<0>(o.betas()), std::get<1>(o.betas()), o.weight_decay(), o.eps(),
+                       /*amsgrad=*/false, /*maximize=*/false);
+    }
+    return loss;
+  }
   for (auto& group : param_groups_) {
     const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
     const double beta1 = std::get<0>(o.betas());
@@ -77,6 +100,32 @@ torch::Tensor ForeachAdam::step(LossClosure closure) {
     }
   }
   return loss;
+}
+
+void ForeachAdam::use_device_steps() {
+  if (device_steps_) return;
+  for (auto& group : param_groups_) {
+    const auto& o = static_cast<const torch::optim::AdamOptions&>(group.options());
+    TORCH_CHECK(!o.amsgrad(), "device step counts: amsgrad is not supported");
+    for (auto& p : group.params()) {
+      auto found = state_.find(state_key(state_, p));
+      TORCH_CHECK(found != state_.end(), "device step counts: a parameter has no optimizer state yet");
+      const auto& s = static_cast<const torch::optim::AdamParamState&>(*found->second);
+      step_tensors_[p.unsafeGetTensorImpl()] =
+          torch::full({}, static_cast<double>(s.step()), p.options().dtype(torch::kFloat32));
+    }
+  }
+  device_steps_ = true;
+}
+
+void ForeachAdam::advance_host_steps(int64_t steps) {
+  for (auto& group : param_groups_)
+    for (auto& p : group.params()) {
+      auto found = state_.find(state_key(state_, p));
+      if (found == state_.end()) continue;
+      auto& s = static_cast<torch::optim::AdamParamState&>(*found->second);
+      s.step(s.step() + steps);
+    }
 }
 
 }  // namespace wgan

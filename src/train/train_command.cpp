@@ -20,7 +20,7 @@ const std::set<std::string>& resumable_flags() {
       "--kimg", "--steps", "--epochs", "--threads", "--device", "--data-dir", "--log-every", "--sample-every",
       "--checkpoint-every", "--keep-checkpoints", "--name", "--run-dir", "--quiet", "--resume", "--dry-run",
       "--dist-backend", "--dist-timeout", "--sync-bn", "--metrics", "--metrics-every", "--metrics-num",
-      "--classifier", "--inception", "--precision", "--channels-last", "--gpu-data", "--check-every"};
+      "--classifier", "--inception", "--precision", "--channels-last", "--gpu-data", "--check-every", "--cuda-graph"};
   return flags;
 }
 
@@ -49,7 +49,7 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   for (const auto& flag : cmd.given_flags) {
     if (!resumable_flags().count(flag)) {
       throw UserError(flag + " cannot be changed when resuming: the checkpoint fixes it (resumable: --kimg, "
-                      "--steps, --epochs, --threads, --device, --precision, --channels-last, --gpu-data, --check-every, --data-dir, "
+                      "--steps, --epochs, --threads, --device, --precision, --channels-last, --gpu-data, --check-every, --cuda-graph, --data-dir, "
                       "intervals, --run-dir)");
     }
   }
@@ -67,6 +67,7 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   if (was_given("--channels-last")) c.channels_last = given.channels_last;
   if (was_given("--gpu-data")) c.gpu_data = given.gpu_data;
   if (was_given("--check-every")) c.check_every = given.check_every;
+  if (was_given("--cuda-graph")) c.cuda_graph = given.cuda_graph;
   if (was_given("--data-dir")) c.data_dir = given.data_dir;
   if (was_given("--log-every")) c.log_every = given.log_every;
   if (was_given("--sample-every")) c.sample_every = given.sample_every;

@@ -131,6 +131,7 @@ nlohmann::json to_json(const TrainConfig& c) {
       {"channels_last", c.channels_last},
       {"gpu_data", c.gpu_data},
       {"check_every", c.check_every},
+      {"cuda_graph", c.cuda_graph},
       {"run_dir", c.run_dir},
       {"log_every", c.log_every},
       {"sample_every", c.sample_every},
@@ -183,6 +184,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   read_value(j, "channels_last", c.channels_last);
   read_value(j, "gpu_data", c.gpu_data);
   read_value(j, "check_every", c.check_every);
+  read_value(j, "cuda_graph", c.cuda_graph);
   read_value(j, "run_dir", c.run_dir);
   read_value(j, "log_every", c.log_every);
   read_value(j, "sample_every", c.sample_every);

@@ -139,6 +139,16 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   if (device_.is_cuda() && (config_.gpu_data == "on" || (config_.gpu_data == "auto" && DeviceBatches::fits(dataset))))
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
   pending_ = torch::zeros({6}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  if (config_.cuda_graph) {
+    if (!device_.is_cuda()) throw UserError("--cuda-graph needs a GPU (--device cuda); the run is on " + device_.str());
+    if (!device_batches_)
+      throw UserError("--cuda-graph needs the dataset on the GPU (--gpu-data auto or on)");
+    if (config_.gp_every != 1) throw UserError("--cuda-graph records one fixed iteration: use it with --gp-every 1");
+    if (config_.loss == "wgan") throw UserError("--cuda-graph supports the Adam losses (wgan-gp, gan), not --loss wgan");
+    if (check_every_ == 1)
+      throw UserError("--cuda-graph reads the losses every --check-every steps; 1 would wait for the GPU each step");
+    step_graph_ = std::make_unique<StepGraph>();
+  }
   fixed_z_ = fixed_z_.to(device_);
   generator_opt_ = make_optimizer(config_, generator_->parameters());
   critic_opt_ = make_optimizer(config_, critic_->parameters());
@@ -173,6 +183,7 @@ void Trainer::set_process_group(std::shared_ptr<ProcessGroup> group) {
   if (config_.batch % world != 0)
     throw UserError("--batch " + std::to_string(config_.batch) + " (the total over all ranks) must be divisible by "
                     "the " + std::to_string(world) + " ranks");
+  if (step_graph_) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
   local_batch_ = config_.batch / world;
   batcher_.set_shard(group_->rank(), world);
   broadcast_module(*group_, *generator_);
@@ -256,69 +267,58 @@ void Trainer::read_pending(StepStats& stats) {
   pending_steps_ = 0;
 }
 
-StepStats Trainer::train_step() {
+void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& stats) {
   const auto critic_fn = [this](const torch::Tensor& x) { return score(x); };
-  const int64_t batch = config_.batch;
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
-  // Eager: read and check every step before the optimizer touches the weights (free on the CPU).
-  // Deferred: sum on the device and read every check_every steps, so the GPU never waits.
-  const bool eager = check_every_ == 1;
-  const int64_t next = state_.step + 1;
-  if (!eager && pending_steps_ == 0) pending_first_step_ = next;
-  StepStats stats;
-  timer_.start();
-
-  // Critic steps. The generator runs without autograd here: its graph would be thrown away.
-  for (int64_t i = 0; i < *config_.n_critic; ++i) {
-    auto real = next_real_batch();
-    timer_.lap("1 data");
-    torch::Tensor fake;
-    {
-      torch::NoGradGuard no_grad;
-      fake = generate(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)));
-    }
-    timer_.lap("2 generator forward for the critic (no autograd)");
-    // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
-    const bool penalty_step = state_.real_batches % config_.gp_every == 0;
-    loss_options_.gp_lambda = penalty_step ? config_.gp_lambda * static_cast<double>(config_.gp_every) : 0.0;
-    // Distributed: the interpolation weights too are one draw for the whole batch, then sliced.
-    if (group_ && group_->world_size() > 1 && config_.loss == "wgan-gp" && loss_options_.gp_lambda > 0)
-      loss_options_.alpha = my_share(torch::rand({batch}, float_opts));
-    auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
-    timer_.lap("3 critic forward: real, fake, penalty gradient");
-    critic_opt_->zero_grad();
-    terms.loss.backward();
-    if (group_) average_gradients(*group_, critic_->parameters());
-    timer_.lap("4 critic backward (incl. through the penalty)");
-    torch::Tensor row;
-    {
-      torch::NoGradGuard no_grad;
-      row = torch::stack({terms.loss, terms.penalty, terms.real_score - terms.fake_score, squared_grad_norm(*critic_)})
-                .to(torch::kFloat64);
-    }
-    if (eager) {
-      auto v = row.to(torch::kCPU);
-      const double* x = v.data_ptr<double>();
-      check_finite(x[0] - x[1], "critic loss (real/fake term)");
-      check_finite(x[1], "gradient penalty");
-      check_finite(x[3], "critic gradient");
-      stats.critic_loss += x[0];
-      stats.penalty += x[1];
-      stats.wasserstein += x[2];
-    } else {
-      torch::NoGradGuard no_grad;
-      row.narrow(0, 3, 1).mul_(0);
-      pending_.narrow(0, 0, 4).add_(row);
-    }
-    critic_opt_->step();
-    loss_.after_critic_step(critic_->parameters(), loss_options_);
-    ++state_.real_batches;
-    timer_.lap("5 critic checks, optimizer, clipping");
+  torch::Tensor fake;
+  {
+    // The generator runs without autograd here: its graph would be thrown away.
+    torch::NoGradGuard no_grad;
+    fake = generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)));
   }
+  timer_.lap("2 generator forward for the critic (no autograd)");
+  // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
+  const bool penalty_step = state_.real_batches % config_.gp_every == 0;
+  loss_options_.gp_lambda = penalty_step ? config_.gp_lambda * static_cast<double>(config_.gp_every) : 0.0;
+  // Distributed: the interpolation weights too are one draw for the whole batch, then sliced.
+  if (group_ && group_->world_size() > 1 && config_.loss == "wgan-gp" && loss_options_.gp_lambda > 0)
+    loss_options_.alpha = my_share(torch::rand({config_.batch}, float_opts));
+  auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
+  timer_.lap("3 critic forward: real, fake, penalty gradient");
+  critic_opt_->zero_grad();
+  terms.loss.backward();
+  if (group_) average_gradients(*group_, critic_->parameters());
+  timer_.lap("4 critic backward (incl. through the penalty)");
+  torch::Tensor row;
+  {
+    torch::NoGradGuard no_grad;
+    row = torch::stack({terms.loss, terms.penalty, terms.real_score - terms.fake_score, squared_grad_norm(*critic_)})
+              .to(torch::kFloat64);
+  }
+  if (eager) {
+    auto v = row.to(torch::kCPU);
+    const double* x = v.data_ptr<double>();
+    check_finite(x[0] - x[1], "critic loss (real/fake term)");
+    check_finite(x[1], "gradient penalty");
+    check_finite(x[3], "critic gradient");
+    stats.critic_loss += x[0] / static_cast<double>(*config_.n_critic);
+    stats.penalty += x[1] / static_cast<double>(*config_.n_critic);
+    stats.wasserstein += x[2] / static_cast<double>(*config_.n_critic);
+  } else {
+    torch::NoGradGuard no_grad;
+    row.narrow(0, 3, 1).mul_(0);
+    pending_.narrow(0, 0, 4).add_(row);
+  }
+  critic_opt_->step();
+  loss_.after_critic_step(critic_->parameters(), loss_options_);
+  timer_.lap("5 critic checks, optimizer, clipping");
+}
 
-  // Generator step. The critic's weights are frozen so their gradients are not computed.
+void Trainer::generator_update(bool eager, StepStats& stats) {
+  const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
+  // The critic's weights are frozen so their gradients are not computed.
   set_requires_grad(*critic_, false);
-  auto g_loss = loss_.generator(critic_fn(generate(my_share(torch::randn({batch, config_.model.latent_dim}, float_opts)))));
+  auto g_loss = loss_.generator(score(generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)))));
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
@@ -333,9 +333,6 @@ StepStats Trainer::train_step() {
     const double* x = v.data_ptr<double>();
     check_finite(x[0], "generator loss");
     check_finite(x[1], "generator gradient");
-    stats.critic_loss /= static_cast<double>(*config_.n_critic);
-    stats.penalty /= static_cast<double>(*config_.n_critic);
-    stats.wasserstein /= static_cast<double>(*config_.n_critic);
     stats.generator_loss = x[0];
     stats.count = 1;
   } else {
@@ -345,9 +342,30 @@ StepStats Trainer::train_step() {
   }
   generator_opt_->step();
   timer_.lap("6 generator step (forward, backward, optimizer)");
-  state_.g_images += batch;
-  update_ema();
-  timer_.lap("7 EMA update");
+}
+
+StepStats Trainer::train_step() {
+  // Eager: read and check every step before the optimizer touches the weights (free on the CPU).
+  // Deferred: sum on the device and read every check_every steps, so the GPU never waits.
+  const bool eager = check_every_ == 1;
+  if (!eager && pending_steps_ == 0) pending_first_step_ = state_.step + 1;
+  StepStats stats;
+  if (step_graph_ && graph_warmup_left_ == 0) {
+    graph_step();
+  } else {
+    if (step_graph_) --graph_warmup_left_;
+    timer_.start();
+    for (int64_t i = 0; i < *config_.n_critic; ++i) {
+      auto real = next_real_batch();
+      timer_.lap("1 data");
+      critic_update(real, eager, stats);
+      ++state_.real_batches;
+    }
+    generator_update(eager, stats);
+    state_.g_images += config_.batch;
+    update_ema();
+    timer_.lap("7 EMA update");
+  }
   ++state_.step;
   if (!eager) {
     ++pending_steps_;
@@ -357,12 +375,64 @@ StepStats Trainer::train_step() {
   return stats;
 }
 
-void Trainer::update_ema() {
-  if (!generator_ema_) return;
+double Trainer::ema_beta() const {
   // Half-life in images, ramped up early so the average does not drag in the random start.
   double half_life = config_.ema_kimg * 1000.0;
   if (config_.ema_rampup > 0) half_life = std::min(half_life, static_cast<double>(state_.g_images) * config_.ema_rampup);
-  const double beta = std::pow(0.5, static_cast<double>(config_.batch) / std::max(half_life, 1e-8));
+  return std::pow(0.5, static_cast<double>(config_.batch) / std::max(half_life, 1e-8));
+}
+
+void Trainer::graph_step() {
+  // The inputs the captured iteration reads: this iteration's batch rows and flips, and the EMA's
+  // weight, written into the same device tensors before every replay.
+  const int64_t n = *config_.n_critic;
+  std::vector<torch::Tensor> indices, flips;
+  for (int64_t i = 0; i < n; ++i) {
+    auto plan = batcher_.plan(state_.real_batches + i);
+    indices.push_back(plan.indices);
+    if (plan.flip.defined()) flips.push_back(plan.flip);
+  }
+  if (!graph_indices_.defined()) {
+    graph_indices_ = torch::empty({n, config_.batch}, torch::TensorOptions().dtype(torch::kInt64).device(device_));
+    if (!flips.empty())
+      graph_flips_ = torch::empty({n, config_.batch}, torch::TensorOptions().dtype(torch::kBool).device(device_));
+    graph_ema_weight_ = torch::zeros({}, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  }
+  graph_indices_.copy_(torch::stack(indices).pin_memory(), /*non_blocking=*/true);
+  if (graph_flips_.defined()) graph_flips_.copy_(torch::stack(flips).pin_memory(), /*non_blocking=*/true);
+  state_.g_images += config_.batch;  // the EMA's ramp counts this iteration, as update_ema does
+  graph_ema_weight_.fill_(1.0 - ema_beta());
+  if (!step_graph_->captured()) {
+    // Optimizer step counts move to the device so that every replay advances them itself.
+    for (auto* opt : {critic_opt_.get(), generator_opt_.get()}) static_cast<ForeachAdam*>(opt)->use_device_steps();
+    step_graph_->capture([this, n] {
+      StepStats unused;
+      for (int64_t i = 0; i < n; ++i) {
+        auto real = device_batches_->gather(graph_indices_[i], graph_flips_.defined() ? graph_flips_[i] : torch::Tensor(),
+                                            channels_last_);
+        critic_update(real, /*eager=*/false, unused);
+      }
+      generator_update(/*eager=*/false, unused);
+      if (generator_ema_) {
+        torch::NoGradGuard no_grad;
+        auto ema_params = generator_ema_->parameters();
+        auto params = generator_->parameters();
+        for (size_t i = 0; i < params.size(); ++i) ema_params[i].lerp_(params[i], graph_ema_weight_);
+        auto buffers = generator_->buffers();
+        auto ema_buffers = generator_ema_->buffers();
+        for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
+      }
+    });
+  }
+  step_graph_->replay();
+  static_cast<ForeachAdam*>(critic_opt_.get())->advance_host_steps(n);
+  static_cast<ForeachAdam*>(generator_opt_.get())->advance_host_steps(1);
+  state_.real_batches += n;
+}
+
+void Trainer::update_ema() {
+  if (!generator_ema_) return;
+  const double beta = ema_beta();
   torch::NoGradGuard no_grad;
   // ema = beta * ema + (1 - beta) * weights, as two multi-tensor operations over all parameters.
   auto ema_params = generator_ema_->parameters();

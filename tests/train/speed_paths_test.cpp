@@ -14,6 +14,7 @@
 #include "wgan/train/foreach_adam.h"
 #include "wgan/train/precision.h"
 #include "wgan/train/trainer.h"
+#include "wgan/util/error.h"
 
 namespace fs = std::filesystem;
 
@@ -199,6 +200,21 @@ TEST(Precision, Bf16TrainingStepStaysCloseToFp32) {
   EXPECT_NEAR(b.generator_loss, a.generator_loss, 0.05 * std::abs(a.generator_loss) + 0.02);
   EXPECT_NE(b.penalty, a.penalty);  // autocast did change the arithmetic
   for (const auto& p : bf16.generator().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
+}
+
+TEST(CudaGraph, OnTheCpuIsAUserErrorNamingTheFlag) {
+  auto data = noise_dataset(64);
+  auto config = small_run("graph", 3);
+  config.cuda_graph = true;
+  try {
+    Trainer trainer(config, data, true);
+    FAIL() << "--cuda-graph accepted on the CPU";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--cuda-graph"), std::string::npos) << e.what();
+  }
+  config.cuda_graph = false;
+  config.gpu_data = "on";
+  EXPECT_THROW(Trainer(config, data, true), UserError);  // --gpu-data on without a GPU
 }
 
 }  // namespace

@@ -18,6 +18,9 @@ class DeviceBatches {
   // The batch `plan` names, float [-1, 1], B x C x H x W; channels_last memory when asked.
   torch::Tensor batch(const BatchPlan& plan, bool channels_last) const;
 
+  // The same from rows and flags already on the device (`flip` may be undefined).
+  torch::Tensor gather(const torch::Tensor& indices, const torch::Tensor& flip, bool channels_last) const;
+
   // Whether a dataset this size should live on the GPU under --gpu-data auto.
   static bool fits(const ImageDataset& dataset);
 

@@ -6,6 +6,8 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <unordered_map>
+
 namespace wgan {
 
 class ForeachAdam : public torch::optim::Adam {
@@ -13,6 +15,17 @@ class ForeachAdam : public torch::optim::Adam {
   ForeachAdam(std::vector<torch::Tensor> params, torch::optim::AdamOptions options);
   // amsgrad and weight decay are not used by wgan: they fall back to torch::optim::Adam::step.
   torch::Tensor step(LossClosure closure = nullptr) override;
+
+  // For --cuda-graph: from now on the step counts (and so the bias corrections) live in device
+  // tensors that each update advances itself, through LibTorch's fused CUDA Adam kernel, so a
+  // replayed graph stays correct. The host counts, which checkpoints save, then move only
+  // through advance_host_steps. Every parameter must already have its state (one eager step).
+  void use_device_steps();
+  void advance_host_steps(int64_t steps);
+
+ private:
+  bool device_steps_ = false;
+  std::unordered_map<const void*, torch::Tensor> step_tensors_;  // by TensorImpl
 };
 
 }  // namespace wgan

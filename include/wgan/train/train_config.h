@@ -47,6 +47,7 @@ struct TrainConfig {
   std::string precision = "fp32";         // fp32, or bf16: the networks under autocast, penalty and losses in fp32
   bool channels_last = false;             // NHWC memory for the networks and batches (GPU speed option)
   std::string gpu_data = "auto";          // keep the uint8 dataset on the GPU and batch there: auto (when it fits), on, off
+  bool cuda_graph = false;                // capture one iteration as a CUDA graph and replay it (GPU speed option)
   int64_t check_every = 0;                // generator steps between host reads of losses and the NaN guard
                                           // (0 = every step on the CPU, every --log-every steps on a GPU)
 

@@ -17,6 +17,7 @@
 #include "wgan/metrics/metric.h"
 #include "wgan/models/networks.h"
 #include "wgan/train/checkpoint.h"
+#include "wgan/train/cuda_graph.h"
 #include "wgan/train/train_config.h"
 #include "wgan/util/phase_timer.h"
 
@@ -86,6 +87,12 @@ class Trainer {
   torch::Tensor generate(const torch::Tensor& z);    // generator forward, under autocast for bf16
   torch::Tensor score(const torch::Tensor& images);  // critic forward, under autocast for bf16
   void read_pending(StepStats& stats);
+  // One critic step on `real` / the generator step. eager: read and check the losses now (a host
+  // sync); otherwise add them to pending_ (what a captured graph does).
+  void critic_update(const torch::Tensor& real, bool eager, StepStats& stats);
+  void generator_update(bool eager, StepStats& stats);
+  double ema_beta() const;  // this step's EMA decay (ramped up early in the run)
+  void graph_step();        // one iteration through the CUDA graph (captured on first use)
   torch::Tensor my_share(const torch::Tensor& whole) const;
   void check_finite(double value, const char* term) const;
   void write_metrics(const StepStats& stats, double images_per_second);
@@ -119,6 +126,10 @@ class Trainer {
   torch::Tensor pending_;
   int64_t pending_steps_ = 0;
   int64_t pending_first_step_ = 0;
+  // --cuda-graph: the captured iteration and the device tensors it reads its inputs from.
+  std::unique_ptr<StepGraph> step_graph_;
+  int64_t graph_warmup_left_ = 3;  // eager iterations first: cuDNN's algorithm search and the optimizer state
+  torch::Tensor graph_indices_, graph_flips_, graph_ema_weight_;
 };
 
 // cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.
