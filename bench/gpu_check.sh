@@ -45,7 +45,9 @@ build() {  # build LABEL CMAKE_FLAGS...
   cmake -S . -B build-gpu "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH="$PREFIX" \
     -DWGAN_BUILD_TESTS=OFF -DWGAN_BUILD_BENCH=OFF "${CMAKE_EXTRA[@]}" "$@" > "$OUT_DIR/configure-$label.log" 2>&1 || true
   grep -E "wgan:" "$OUT_DIR/configure-$label.log" | tee -a "$OUT_DIR/summary.txt" || true
-  cmake --build build-gpu -j "$(nproc)" --target wgan_gpu_check wgan_cli > "$OUT_DIR/build-$label.log" 2>&1
+  # Keep going past the first error, so one log names every file that fails.
+  local keep_going=(-k); [ ${#GEN[@]} -gt 0 ] && keep_going=(-k 0)
+  cmake --build build-gpu -j "$(nproc)" --target wgan_gpu_check wgan_cli -- "${keep_going[@]}" > "$OUT_DIR/build-$label.log" 2>&1
 }
 if build full -DWGAN_DIST=ON -DWGAN_NCCL=ON; then log "build: full (c10d with NCCL when found)"
 elif build gloo -DWGAN_NCCL=OFF; then log "build: NCCL FAILED (build-full.log), Gloo only"

@@ -41,10 +41,10 @@ torch::Tensor symmetric(const torch::Tensor& m) { return (m + m.t()) * 0.5; }
 double trace_sqrt_product(const torch::Tensor& s1, const torch::Tensor& s2) {
   auto a = symmetric(s1.to(torch::kFloat64));
   auto b = symmetric(s2.to(torch::kFloat64));
-  auto [eigenvalues, eigenvectors] = torch::linalg::eigh(a, "L");
+  auto [eigenvalues, eigenvectors] = torch::linalg_eigh(a, "L");
   auto root = torch::matmul(eigenvectors * eigenvalues.clamp_min(0).sqrt(), eigenvectors.t());
   auto m = symmetric(torch::matmul(torch::matmul(root, b), root));
-  return torch::linalg::eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
+  return torch::linalg_eigvalsh(m, "L").clamp_min(0).sqrt().sum().item<double>();
 }
 
 double frechet_distance(const torch::Tensor& mu1, const torch::Tensor& s1, const torch::Tensor& mu2,

@@ -1,6 +1,7 @@
 #include "wgan/train/foreach_adam.h"
 
 #include <cmath>
+#include <sstream>
 #include <string>
 #include <type_traits>
 
@@ -13,7 +14,9 @@ namespace {
 template <typename Map>
 typename Map::key_type state_key(const Map&, const torch::Tensor& p) {
   if constexpr (std::is_same_v<typename Map::key_type, std::string>) {
-    return c10::guts::to_string(p.unsafeGetTensorImpl());
+    std::ostringstream key;  // what c10::guts::to_string wrote: the address through operator<<
+    key << p.unsafeGetTensorImpl();
+    return key.str();
   } else {
     return p.unsafeGetTensorImpl();
   }
