@@ -108,6 +108,10 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   bf16_ = wants_bf16(config_.precision);
   channels_last_ = config_.channels_last;
   check_every_ = config_.check_every > 0 ? config_.check_every : (device_.is_cuda() ? config_.log_every : 1);
+  if (bf16_ && !device_.is_cuda() && config_.model.critic_norm == "layer")
+    throw UserError("--precision bf16 on the CPU: LibTorch's CPU autocast has no float32 rule for the layer-norm "
+                    "critic's group norm; bf16 is a GPU speed option (--device cuda), or use --critic-norm "
+                    "instance or none");
   if (config_.gpu_data == "on" && !device_.is_cuda())
     throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device_.str());
   if (config_.model.critic_norm == "batch" && config_.loss == "wgan-gp" && !quiet_) {

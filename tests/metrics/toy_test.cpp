@@ -52,14 +52,18 @@ TEST(Toy, RealSamplesScoreAsHighQuality) {
 }
 
 // The CI check of the paper's result, scaled to fit a couple of minutes of this CPU: hidden
-// layers of 128 instead of 512 (16x fewer multiply-adds) and 2,500 generator steps. WGAN-GP
-// must find all 8 modes; the share of high-quality samples (within 3 std = 0.042 of a mode)
-// is 53% here, and passes 70% only after about 6,000 steps (docs/quality.md), so the bar is 40%.
+// layers of 128 instead of 512 (16x fewer multiply-adds), at most 2,500 generator steps, and a
+// faster schedule (Adam 1e-3 instead of 1e-4, falling linearly to 0 over the last 40% of the
+// steps). WGAN-GP must find all 8 modes with at least 80% of the samples high quality (within
+// 3 std = 0.042 of a mode): seeds 1, 2, 3 reach 85.6%, 85.3% and 84.3% at 2,500 steps, seed 1
+// passes 80% at 2,000 (docs/quality.md). The paper's lr reaches only 53% in 2,500 steps.
 TEST(Toy, WganGpFindsAllEightModes) {
   ToyConfig config;
   config.dataset = "8gaussians";
   config.hidden = 128;
   config.steps = 2500;
+  config.lr = 1e-3;
+  config.lr_decay_from = 0.6;
   config.eval_every = 250;
   config.stop_at_quality = 0.8;
   config.seed = 1;
@@ -68,7 +72,7 @@ TEST(Toy, WganGpFindsAllEightModes) {
   config.out = (fs::temp_directory_path() / ("wgan_toy_" + std::to_string(::getpid()))).string();
   auto result = run_toy(config);
   EXPECT_EQ(result.metrics.modes_covered, 8) << "after " << result.steps << " steps";
-  EXPECT_GE(result.metrics.high_quality, 0.4) << "after " << result.steps << " steps";
+  EXPECT_GE(result.metrics.high_quality, 0.8) << "after " << result.steps << " steps";
   EXPECT_LE(result.metrics.kl_to_uniform, 0.1);
   EXPECT_TRUE(fs::exists(result.picture));
   fs::remove_all(config.out);

@@ -202,7 +202,7 @@ TEST(Precision, Bf16TrainingStepStaysCloseToFp32) {
   for (const auto& p : bf16.generator().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
 }
 
-TEST(CudaGraph, OnTheCpuIsAUserErrorNamingTheFlag) {
+TEST(GpuOptions, OnTheCpuAreUserErrorsNamingTheFlag) {
   auto data = noise_dataset(64);
   auto config = small_run("graph", 3);
   config.cuda_graph = true;
@@ -215,6 +215,14 @@ TEST(CudaGraph, OnTheCpuIsAUserErrorNamingTheFlag) {
   config.cuda_graph = false;
   config.gpu_data = "on";
   EXPECT_THROW(Trainer(config, data, true), UserError);  // --gpu-data on without a GPU
+  config.gpu_data = "auto";
+  config.precision = "bf16";  // the layer-norm critic under CPU autocast: an error naming the flag
+  try {
+    Trainer trainer(config, data, true);
+    FAIL() << "bf16 with the layer-norm critic accepted on the CPU";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("--precision bf16"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
