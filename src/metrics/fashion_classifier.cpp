@@ -55,11 +55,16 @@ torch::Tensor FashionClassifierImpl::logits(const torch::Tensor& features) {
 
 torch::Tensor FashionClassifierImpl::forward(const torch::Tensor& images) { return logits(features(images)); }
 
+void for_each_batch(const torch::Tensor& images_uint8, int64_t batch,
+                    const std::function<void(const torch::Tensor&)>& fn) {
+  for (int64_t start = 0; start < images_uint8.size(0); start += batch)
+    fn(to_signed_unit(images_uint8.slice(0, start, std::min(start + batch, images_uint8.size(0)))));
+}
+
 torch::Tensor map_batches(const torch::Tensor& images_uint8, int64_t batch,
                           const std::function<torch::Tensor(const torch::Tensor&)>& fn) {
   std::vector<torch::Tensor> out;
-  for (int64_t start = 0; start < images_uint8.size(0); start += batch)
-    out.push_back(fn(to_signed_unit(images_uint8.slice(0, start, std::min(start + batch, images_uint8.size(0))))));
+  for_each_batch(images_uint8, batch, [&](const torch::Tensor& x) { out.push_back(fn(x)); });
   return torch::cat(out);
 }
 

@@ -29,12 +29,11 @@ class FdFashionMetric : public Metric {
     auto counts = torch::zeros({FashionClassifierImpl::kClasses}, torch::kFloat64);
     {
       torch::NoGradGuard no_grad;
-      map_batches(fake, 500, [&](const torch::Tensor& x) {
+      for_each_batch(fake, 500, [&](const torch::Tensor& x) {
         auto features = net_->features(x.to(context_.device));
         fake_stats.add(features);
         auto predicted = net_->logits(features).argmax(1).cpu();
         counts += torch::bincount(predicted, {}, FashionClassifierImpl::kClasses).to(torch::kFloat64);
-        return torch::empty({0});
       });
     }
     auto share = counts / counts.sum();
@@ -54,10 +53,7 @@ class FdFashionMetric : public Metric {
   FeatureStatistics statistics_of(const torch::Tensor& images) {
     FeatureStatistics stats(FashionClassifierImpl::kFeatureDim);
     torch::NoGradGuard no_grad;
-    map_batches(images, 500, [&](const torch::Tensor& x) {
-      stats.add(net_->features(x.to(context_.device)));
-      return torch::empty({0});
-    });
+    for_each_batch(images, 500, [&](const torch::Tensor& x) { stats.add(net_->features(x.to(context_.device))); });
     return stats;
   }
 

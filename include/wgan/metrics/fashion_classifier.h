@@ -55,4 +55,8 @@ double classifier_accuracy(FashionClassifier& net, const torch::Tensor& images_u
 torch::Tensor map_batches(const torch::Tensor& images_uint8, int64_t batch,
                           const std::function<torch::Tensor(const torch::Tensor&)>& fn);
 
+// The same walk for callers that accumulate (statistics, histograms) instead of collecting.
+void for_each_batch(const torch::Tensor& images_uint8, int64_t batch,
+                    const std::function<void(const torch::Tensor&)>& fn);
+
 }  // namespace wgan
