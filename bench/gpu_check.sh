@@ -22,7 +22,7 @@ PY=${PYTHON:-python3}
 mkdir -p "$OUT_DIR"
 log() { echo "== $*" | tee -a "$OUT_DIR/summary.txt"; }
 
-nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee "$OUT_DIR/gpu.txt" || true
+nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader | tee -a "$OUT_DIR/summary.txt" || true
 TORCH_PREFIX=$($PY -c 'import torch; print(torch.utils.cmake_prefix_path)')
 log "torch $($PY -c 'import torch; print(torch.__version__, torch.version.cuda)') at $TORCH_PREFIX"
 
@@ -54,6 +54,8 @@ elif build gloo -DWGAN_NCCL=OFF; then log "build: NCCL FAILED (build-full.log), 
 elif build single -DWGAN_DIST=OFF; then log "build: c10d FAILED (build-full.log, build-gloo.log), single-process"
 else log "build FAILED: see build-*.log"; grep -m 20 -E "error" "$OUT_DIR"/build-*.log; exit 3; fi
 log "build took $(( $(date +%s) - start )) s"
+# The device tool returns at most 8 files: the build logs only matter when the build failed.
+rm -f "$OUT_DIR"/configure-*.log "$OUT_DIR"/build-*.log
 
 log "wgan_gpu_check: CUDA vs CPU step check, then throughput (batch 64, n_critic 5, $STEPS steps per variant)"
 status=0
@@ -80,6 +82,12 @@ if [ "$TRAIN_STEPS" -gt 0 ]; then
     log "retry exit $train_status, $(( $(date +%s) - t0 )) s"
   fi
   [ "$train_status" -ne 0 ] && status=$train_status
-  rm -rf "$OUT_DIR/run/checkpoints"  # large; the metrics, grids and report come back
+  # Large, or too many files to come back: keep the metrics, the report and the last grid.
+  rm -rf "$OUT_DIR/run/checkpoints" "$OUT_DIR/run/dataset"
+  last=$(ls "$OUT_DIR/run/samples" 2>/dev/null | sort | tail -n 1)
+  if [ -n "$last" ]; then
+    mv "$OUT_DIR/run/samples/$last" "$OUT_DIR/run/final_grid_$last"
+    rm -rf "$OUT_DIR/run/samples"
+  fi
 fi
 exit $status

@@ -119,6 +119,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
                  "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
   }
   if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick its fastest
+  if (device_.is_cuda()) timer_.set_sync([] { torch::cuda::synchronize(); });  // per-phase times mean GPU time too
   torch::manual_seed(config_.seed);
   generator_ = make_generator(config_.model);
   critic_ = make_critic(config_.model);
