@@ -45,11 +45,15 @@ BatchPlan EpochBatcher::plan(int64_t index) {
   return plan;
 }
 
+torch::Tensor gather_batch(const torch::Tensor& images, const torch::Tensor& indices, const torch::Tensor& flip) {
+  auto nhwc = images.index_select(0, indices);
+  if (flip.defined()) nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
+  return nhwc.permute({0, 3, 1, 2});
+}
+
 torch::Tensor EpochBatcher::batch(int64_t index) {
   auto p = plan(index);
-  auto nhwc = dataset_.images.index_select(0, p.indices);
-  if (p.flip.defined()) nhwc = torch::where(p.flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
-  return nhwc.permute({0, 3, 1, 2}).contiguous();
+  return gather_batch(dataset_.images, p.indices, p.flip).contiguous();
 }
 
 }  // namespace wgan

@@ -27,10 +27,8 @@ torch::Tensor DeviceBatches::batch(const BatchPlan& plan, bool channels_last) co
 }
 
 torch::Tensor DeviceBatches::gather(const torch::Tensor& indices, const torch::Tensor& flip, bool channels_last) const {
-  auto nhwc = images_.index_select(0, indices);
-  if (flip.defined()) nhwc = torch::where(flip.view({-1, 1, 1, 1}), nhwc.flip({2}), nhwc);
-  // N x H x W x C viewed as N x C x H x W is already channels_last memory.
-  auto nchw = nhwc.permute({0, 3, 1, 2});
+  // The gathered N x C x H x W view of NHWC memory is already channels_last.
+  auto nchw = gather_batch(images_, indices, flip);
   if (!channels_last) nchw = nchw.contiguous();
   return to_signed_unit(nchw);
 }

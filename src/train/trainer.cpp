@@ -77,6 +77,25 @@ torch::Tensor squared_grad_norm(torch::nn::Module& module) {
   return torch::stack(at::_foreach_norm(grads)).pow(2).sum();
 }
 
+// The generator's BatchNorm statistics are copied, not averaged, into its moving average.
+void copy_buffers(torch::nn::Module& from, torch::nn::Module& to) {
+  auto source = from.buffers();
+  auto target = to.buffers();
+  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
+}
+
+// A forward pass under autocast when bf16 is on, returned as float32 (a no-op in fp32) so that
+// losses and the penalty's norm stay float32.
+template <typename Net>
+torch::Tensor forward_float32(Net& net, const torch::Tensor& x, torch::Device device, bool bf16) {
+  torch::Tensor out;
+  {
+    AutocastScope autocast(device, bf16);
+    out = net->forward(x);
+  }
+  return out.to(torch::kFloat32);
+}
+
 // NHWC memory for every 4-D weight; the layers then keep their activations in NHWC.
 void to_channels_last(torch::nn::Module& module) {
   torch::NoGradGuard no_grad;
@@ -226,23 +245,9 @@ torch::Tensor Trainer::next_real_batch() {
   return real;
 }
 
-torch::Tensor Trainer::generate(const torch::Tensor& z) {
-  torch::Tensor images;
-  {
-    AutocastScope autocast(device_, bf16_);
-    images = generator_->forward(z);
-  }
-  return images.to(torch::kFloat32);  // a no-op in fp32
-}
+torch::Tensor Trainer::generate(const torch::Tensor& z) { return forward_float32(generator_, z, device_, bf16_); }
 
-torch::Tensor Trainer::score(const torch::Tensor& images) {
-  torch::Tensor scores;
-  {
-    AutocastScope autocast(device_, bf16_);
-    scores = critic_->forward(images);
-  }
-  return scores.to(torch::kFloat32);  // losses and the penalty's norm stay float32
-}
+torch::Tensor Trainer::score(const torch::Tensor& images) { return forward_float32(critic_, images, device_, bf16_); }
 
 void Trainer::read_pending(StepStats& stats) {
   // One host read for all the steps since the last one. A NaN or Inf anywhere survives the sums
@@ -423,9 +428,7 @@ void Trainer::graph_step() {
         auto ema_params = generator_ema_->parameters();
         auto params = generator_->parameters();
         for (size_t i = 0; i < params.size(); ++i) ema_params[i].lerp_(params[i], graph_ema_weight_);
-        auto buffers = generator_->buffers();
-        auto ema_buffers = generator_ema_->buffers();
-        for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
+        copy_buffers(*generator_, *generator_ema_);
       }
     });
   }
@@ -443,9 +446,7 @@ void Trainer::update_ema() {
   auto ema_params = generator_ema_->parameters();
   at::_foreach_mul_(ema_params, beta);
   at::_foreach_add_(ema_params, generator_->parameters(), 1.0 - beta);
-  auto buffers = generator_->buffers();
-  auto ema_buffers = generator_ema_->buffers();
-  for (size_t i = 0; i < buffers.size(); ++i) ema_buffers[i].copy_(buffers[i]);
+  copy_buffers(*generator_, *generator_ema_);
 }
 
 std::string Trainer::save_samples() {

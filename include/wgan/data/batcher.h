@@ -14,6 +14,11 @@ struct BatchPlan {
   torch::Tensor flip;     // bool, one per index; undefined when --xflip is off
 };
 
+// Rows `indices` of uint8 N x H x W x C `images`, mirrored left-right where `flip` is true (flip
+// may be undefined), as an N x C x H x W view of NHWC memory. The one gather both the host batcher
+// and the GPU batches (device_batches.h) use, so the two cannot drift apart.
+torch::Tensor gather_batch(const torch::Tensor& images, const torch::Tensor& indices, const torch::Tensor& flip);
+
 class EpochBatcher {
  public:
   // `xflip`: mirror each image left-right with probability 1/2, decided by (seed, batch index).
