@@ -31,6 +31,16 @@ def make_generator(res, ch, latent, width):
     return nn.Sequential(*layers)
 
 
+class LayerNorm2d(nn.GroupNorm):
+    """GroupNorm(1, C) computed in float32: CPU autocast (torch 1.13) has no rule for group_norm."""
+
+    def __init__(self, channels):
+        super().__init__(1, channels)
+
+    def forward(self, x):
+        return super().forward(x.float())
+
+
 def make_critic(res, ch, width):
     levels = int(math.log2(res)) - 2
     layers, c_in = [], ch
@@ -38,7 +48,7 @@ def make_critic(res, ch, width):
         c_out = level_channels(width, levels, level)
         layers.append(nn.Conv2d(c_in, c_out, 4, 2, 1, bias=(i == 0)))
         if i > 0:
-            layers.append(nn.GroupNorm(1, c_out))
+            layers.append(LayerNorm2d(c_out))
         layers.append(nn.LeakyReLU(0.2))
         c_in = c_out
     layers.append(nn.Conv2d(c_in, 1, 4, 1, 0))
@@ -72,6 +82,7 @@ def main():
                    help="read the losses every N iterations (1 = every step, as blog scripts do; 0 = never)")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
                    help="bf16: the networks under torch.autocast, penalty and losses in float32")
+    p.add_argument("--channels-last", action="store_true", help="NHWC memory for the networks and batches")
     a = p.parse_args()
     if a.threads > 0:
         torch.set_num_threads(a.threads)
@@ -86,6 +97,8 @@ def main():
     G_ema = make_generator(a.resolution, a.channels, a.latent, a.width)
     G_ema.load_state_dict(G.state_dict())
     G, D, G_ema = G.to(dev), D.to(dev), G_ema.to(dev).eval().requires_grad_(False)
+    memory = torch.channels_last if a.channels_last else torch.contiguous_format
+    G, D, G_ema = G.to(memory_format=memory), D.to(memory_format=memory), G_ema.to(memory_format=memory)
     opt_g = torch.optim.Adam(G.parameters(), 1e-4, betas=(0.0, 0.9))
     opt_d = torch.optim.Adam(D.parameters(), 1e-4, betas=(0.0, 0.9))
     data = torch.randint(0, 256, (a.batch * 8, a.channels, a.resolution, a.resolution), dtype=torch.uint8)
@@ -109,7 +122,7 @@ def main():
     def step():
         for _ in range(a.n_critic):
             idx = torch.randint(0, data.shape[0], (B,))
-            real = (data[idx].to(dev).float() * (2 / 255) - 1)
+            real = (data[idx].to(dev).float() * (2 / 255) - 1).contiguous(memory_format=memory)
             with torch.no_grad():
                 fake = g_images(torch.randn(B, a.latent, 1, 1, device=dev))
             alpha = torch.rand(B, 1, 1, 1, device=dev)
@@ -150,7 +163,7 @@ def main():
         torch.cuda.synchronize()
     seconds = time.perf_counter() - t0
     print(json.dumps({"system": "python", "torch": torch.__version__, "device": str(dev),
-                      "precision": a.precision, "sync_every": a.sync_every,
+                      "precision": a.precision, "channels_last": a.channels_last, "sync_every": a.sync_every,
                       "images_per_s": a.steps * a.n_critic * B / seconds, "seconds": seconds,
                       "steps": a.steps}))
 

@@ -71,8 +71,10 @@ void add_train_options(CLI::App& cmd, wgan::TrainCommand& t, std::string& name, 
   cmd.add_option("--seed", c.seed, "Seeds weights, noise, data order and the fixed sample z")->capture_default_str();
   cmd.add_option("--threads", c.threads, "CPU threads (0 = all cores)")->capture_default_str();
   cmd.add_option("--device", c.device, "cpu, cuda or auto")->capture_default_str();
-  cmd.add_option("--precision", c.precision, "fp32, or bf16: the networks run under bfloat16 autocast while the "
-                 "weights, optimizer, gradient penalty and losses stay float32 (a GPU speed option)")
+  cmd.add_option("--precision", c.precision, "auto, fp32 or bf16. bf16: the networks run under bfloat16 autocast "
+                 "while the weights, optimizer, gradient penalty and losses stay float32 (2-3x faster on CPUs with "
+                 "avx512_bf16/amx_bf16 and on GPUs of compute capability 8.0+). auto: bf16 where the device has "
+                 "native bfloat16, else fp32; config.json records the choice")
       ->capture_default_str();
   cmd.add_flag("--channels-last", c.channels_last, "Keep the networks and batches in NHWC memory (a GPU speed "
                "option; see docs/performance.md for when it pays)");

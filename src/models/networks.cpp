@@ -21,16 +21,28 @@ int64_t level_channels(int64_t width, int64_t levels, int64_t level) {
   return width * std::min<int64_t>(int64_t{1} << (levels - 1 - level), 8);
 }
 
+// GroupNorm(1, C): layer norm over C, H, W with a per-channel scale and shift (parameters "weight"
+// and "bias", as nn::GroupNorm, so checkpoints are unchanged). It normalises in float32: under
+// bf16 autocast the CPU's group_norm would otherwise refuse a bf16 input with float32 weights.
+class LayerNorm2dImpl : public nn::Module {
+ public:
+  explicit LayerNorm2dImpl(int64_t channels)
+      : weight(register_parameter("weight", torch::ones({channels}))),
+        bias(register_parameter("bias", torch::zeros({channels}))) {}
+  torch::Tensor forward(const torch::Tensor& x) {
+    return torch::group_norm(x.to(torch::kFloat32), 1, weight, bias, /*eps=*/1e-5);
+  }
+  torch::Tensor weight, bias;
+};
+TORCH_MODULE(LayerNorm2d);
+
 nn::AnyModule make_norm(const std::string& kind, int64_t channels) {
-  if (kind == "layer") return nn::AnyModule(nn::GroupNorm(nn::GroupNormOptions(1, channels)));  // LayerNorm over C,H,W
+  if (kind == "layer") return nn::AnyModule(LayerNorm2d(channels));
   if (kind == "instance") return nn::AnyModule(nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).affine(true)));
   if (kind == "batch") return nn::AnyModule(nn::BatchNorm2d(channels));
   return {};
 }
 
-nn::ConvTranspose2d convt(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {
-  return nn::ConvTranspose2d(nn::ConvTranspose2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
-}
 
 nn::Conv2d conv(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
@@ -47,13 +59,13 @@ DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.l
   for (int64_t level = 0; level < levels; ++level) {
     const int64_t out = level_channels(config.width, levels, level);
     const std::string id = std::to_string(level + 1);
-    body->push_back("convt" + id, level == 0 ? convt(in, out, 1, 0, false) : convt(in, out, 2, 1, false));
+    body->push_back("convt" + id, UpsampleConv(in, out, /*from_1x1=*/level == 0, /*bias=*/false));
     // Plain BatchNorm unless --sync-bn gives SyncBatchNorm2d a process group (same names, same math).
     body->push_back("norm" + id, SyncBatchNorm2d(out));
     body->push_back("relu" + id, nn::ReLU());
     in = out;
   }
-  body->push_back("convt" + std::to_string(levels + 1), convt(in, config.channels, 2, 1, true));
+  body->push_back("convt" + std::to_string(levels + 1), UpsampleConv(in, config.channels, /*from_1x1=*/false, /*bias=*/true));
   body->push_back("tanh", nn::Tanh());
   body_ = register_module("body", body);
   init_dcgan_weights(*this);
@@ -88,8 +100,7 @@ SeedGenerator::SeedGenerator() {
   const int64_t chans[] = {100, 512, 256, 128, 64, 3};
   for (int i = 0; i < 5; ++i) {
     convt_[i] = register_module("ConvT" + std::to_string(i + 1),
-                                i == 0 ? convt(chans[i], chans[i + 1], 1, 0, false)
-                                       : convt(chans[i], chans[i + 1], 2, 1, false));
+                                UpsampleConv(chans[i], chans[i + 1], /*from_1x1=*/i == 0, /*bias=*/false));
     if (i < 4) norm_[i] = register_module("batchN" + std::to_string(i + 1), nn::BatchNorm2d(chans[i + 1]));
   }
   init_dcgan_weights(*this);

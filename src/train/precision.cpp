@@ -5,6 +5,13 @@
 
 #include "wgan/util/error.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+#if WGAN_WITH_CUDA
+#include <ATen/cuda/CUDAContext.h>
+#endif
+
 // LibTorch 2.4 replaced the per-backend autocast calls with ones taking the device type.
 #if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 4)
 #define WGAN_AUTOCAST_BY_DEVICE 1
@@ -16,6 +23,50 @@ bool wants_bf16(const std::string& precision) {
   if (precision == "fp32") return false;
   if (precision == "bf16") return true;
   throw UserError("--precision '" + precision + "' must be fp32 or bf16");
+}
+
+void check_precision(const std::string& precision) {
+  if (precision != "auto") wants_bf16(precision);
+}
+
+namespace {
+
+bool cpu_has_native_bf16() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (__get_cpuid_max(0, nullptr) < 7) return false;
+  __cpuid_count(7, 0, eax, ebx, ecx, edx);
+  const bool amx_bf16 = (edx >> 22) & 1u;
+  const bool avx512f = (ebx >> 16) & 1u;
+  __cpuid_count(7, 1, eax, ebx, ecx, edx);
+  const bool avx512_bf16 = avx512f && ((eax >> 5) & 1u);
+  return avx512_bf16 || amx_bf16;
+#else
+  return false;
+#endif
+}
+
+}  // namespace
+
+bool has_native_bf16(torch::Device device) {
+  if (device.is_cpu()) return cpu_has_native_bf16();
+#if WGAN_WITH_CUDA
+  if (device.is_cuda()) return at::cuda::getDeviceProperties(device.index() < 0 ? 0 : device.index())->major >= 8;
+#endif
+  return false;
+}
+
+std::string resolve_precision(const std::string& precision, torch::Device device, std::string* notice) {
+  check_precision(precision);
+  if (precision != "auto") return precision;
+  if (has_native_bf16(device)) return "bf16";
+  if (notice) {
+    *notice = device.is_cpu() ? "--precision auto: this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16), "
+                                "so training runs in float32"
+                              : "--precision auto: " + device.str() + " has no native bfloat16 (compute capability "
+                                "below 8.0), so training runs in float32";
+  }
+  return "fp32";
 }
 
 namespace {

@@ -25,7 +25,7 @@ void validate(const TrainConfig& c) {
   if (c.device != "cpu" && c.device != "cuda" && c.device != "auto") {
     throw UserError("--device '" + c.device + "' must be cpu, cuda or auto");
   }
-  wants_bf16(c.precision);  // throws for anything but fp32 / bf16
+  check_precision(c.precision);  // throws for anything but auto / fp32 / bf16
   if (c.gpu_data != "auto" && c.gpu_data != "on" && c.gpu_data != "off")
     throw UserError("--gpu-data '" + c.gpu_data + "' must be auto, on or off");
   if (c.check_every < 0) throw UserError("--check-every must be >= 0 (0 = automatic)");

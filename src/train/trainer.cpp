@@ -124,13 +124,13 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   loss_options_.gp_lambda = config_.gp_lambda;
   loss_options_.clip = config_.clip;
   loss_options_.joint_pass = config_.model.critic_norm != "batch";  // per-sample critics only
+  // auto becomes what was chosen, so config.json and the checkpoints record it.
+  std::string precision_notice;
+  config_.precision = resolve_precision(config_.precision, device_, &precision_notice);
+  if (!precision_notice.empty() && !quiet_) std::cerr << precision_notice << "\n";
   bf16_ = wants_bf16(config_.precision);
   channels_last_ = config_.channels_last;
   check_every_ = config_.check_every > 0 ? config_.check_every : (device_.is_cuda() ? config_.log_every : 1);
-  if (bf16_ && !device_.is_cuda() && config_.model.critic_norm == "layer")
-    throw UserError("--precision bf16 on the CPU: LibTorch's CPU autocast has no float32 rule for the layer-norm "
-                    "critic's group norm; bf16 is a GPU speed option (--device cuda), or use --critic-norm "
-                    "instance or none");
   if (config_.gpu_data == "on" && !device_.is_cuda())
     throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device_.str());
   if (config_.model.critic_norm == "batch" && config_.loss == "wgan-gp" && !quiet_) {

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "wgan/models/model_config.h"
+#include "wgan/models/upsample_conv.h"
 
 namespace wgan {
 
@@ -52,7 +53,7 @@ class SeedGenerator : public GeneratorNet {
   torch::Tensor forward(const torch::Tensor& z) override;
 
  private:
-  torch::nn::ConvTranspose2d convt_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
+  UpsampleConv convt_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   torch::nn::BatchNorm2d norm_[4] = {nullptr, nullptr, nullptr, nullptr};
 };
 

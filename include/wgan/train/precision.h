@@ -1,6 +1,7 @@
 // --precision bf16: the networks' forward passes run under LibTorch's autocast (convolutions and
 // matrix products in bfloat16, normalisation and reductions in float32), while the weights, the
-// optimizer state, the gradient penalty's norm and the losses stay float32. fp32 is the default.
+// optimizer state, the gradient penalty's norm and the losses stay float32. The default, auto,
+// picks bf16 where the device computes it natively and fp32 elsewhere.
 #pragma once
 #include <torch/torch.h>
 
@@ -8,8 +9,19 @@
 
 namespace wgan {
 
-// Throws UserError unless `precision` is fp32 or bf16.
+// Throws UserError unless `precision` is fp32 or bf16 (a resolved precision).
 bool wants_bf16(const std::string& precision);
+
+// Throws UserError unless `precision` is auto, fp32 or bf16 (what --precision accepts).
+void check_precision(const std::string& precision);
+
+// Whether `device` has bfloat16 arithmetic in hardware: on the CPU the avx512_bf16 or amx_bf16
+// instructions (read with cpuid at run time), on CUDA compute capability 8.0 or later.
+bool has_native_bf16(torch::Device device);
+
+// auto -> bf16 or fp32 for `device`; fp32 and bf16 pass through. When auto falls back to fp32,
+// `notice` (if given) receives a one-line explanation.
+std::string resolve_precision(const std::string& precision, torch::Device device, std::string* notice = nullptr);
 
 // Autocast to bfloat16 on `device` for the lifetime of the scope (nothing when !enabled). On exit
 // the previous state comes back and the cast-weight cache is cleared: the optimizer changes the

@@ -44,7 +44,8 @@ struct TrainConfig {
   uint64_t seed = 1;                      // seeds weights, noise, data order and the fixed sample z
   int64_t threads = 0;                    // CPU threads for LibTorch (0 = all cores)
   std::string device = "auto";            // cpu, cuda or auto (cuda when available)
-  std::string precision = "fp32";         // fp32, or bf16: the networks under autocast, penalty and losses in fp32
+  std::string precision = "auto";         // auto (bf16 where the device has it natively), fp32, or bf16: the
+                                          // networks under autocast, weights, penalty and losses in fp32
   bool channels_last = false;             // NHWC memory for the networks and batches (GPU speed option)
   std::string gpu_data = "auto";          // keep the uint8 dataset on the GPU and batch there: auto (when it fits), on, off
   bool cuda_graph = false;                // capture one iteration as a CUDA graph and replay it (GPU speed option)
