@@ -160,12 +160,14 @@ std::shared_ptr<ProcessGroup> join_process_group(const DistOptions&, torch::Devi
 }
 #endif
 
-void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
-  if (group.world_size() == 1) return;
+namespace {
+
+// Rank 0's values of `tensors` everywhere, one flat broadcast per dtype.
+void broadcast_tensors(ProcessGroup& group, const std::vector<torch::Tensor>& all) {
+  if (group.world_size() == 1 || all.empty()) return;
   torch::NoGradGuard no_grad;
   std::map<c10::ScalarType, std::vector<torch::Tensor>> by_dtype;
-  for (auto& p : module.parameters()) by_dtype[p.scalar_type()].push_back(p);
-  for (auto& b : module.buffers()) by_dtype[b.scalar_type()].push_back(b);
+  for (const auto& t : all) by_dtype[t.scalar_type()].push_back(t);
   for (auto& [dtype, tensors] : by_dtype) {
     std::vector<torch::Tensor> flat_parts;
     for (auto& t : tensors) flat_parts.push_back(t.reshape(-1));
@@ -178,6 +180,16 @@ void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
     }
   }
 }
+
+}  // namespace
+
+void broadcast_module(ProcessGroup& group, torch::nn::Module& module) {
+  auto all = module.parameters();
+  for (auto& b : module.buffers()) all.push_back(b);
+  broadcast_tensors(group, all);
+}
+
+void broadcast_buffers(ProcessGroup& group, torch::nn::Module& module) { broadcast_tensors(group, module.buffers()); }
 
 void average_gradients(ProcessGroup& group, const std::vector<torch::Tensor>& parameters, int64_t bucket_bytes) {
   if (group.world_size() == 1) return;

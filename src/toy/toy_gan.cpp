@@ -1,6 +1,8 @@
 #include "wgan/toy/toy_gan.h"
 
+#include <chrono>
 #include <cmath>
+#include <iostream>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -98,6 +100,27 @@ torch::Tensor draw_toy_picture(torch::nn::Sequential& critic, const torch::Tenso
   return image;
 }
 
+ToyConfig paper_toy_config() {
+  ToyConfig c;
+  c.hidden = 512;
+  c.steps = 20000;
+  c.lr = 0;  // the paper's: Adam 1e-4 (RMSprop 5e-5 for wgan)
+  c.lr_decay_from = 1.0;
+  return c;
+}
+
+std::string describe_toy_run(const ToyConfig& c, double seconds_per_step) {
+  char lr[32];
+  std::snprintf(lr, sizeof lr, "%g", c.lr > 0 ? c.lr : (c.loss == "wgan" ? 5e-5 : 1e-4));
+  std::string schedule = c.lr_decay_from < 1 ? " decaying to 0 from " +
+                                                   std::to_string(static_cast<int>(c.lr_decay_from * 100 + 0.5)) + "%"
+                                             : " constant";
+  return "toy " + c.dataset + ", " + c.loss + ": hidden " + std::to_string(c.hidden) + ", " + std::to_string(c.steps) +
+         " steps, lr " + lr + schedule + "; expected time about " +
+         ProgressBar::format_duration(seconds_per_step * static_cast<double>(c.steps)) +
+         " on this machine (measured over the first steps)";
+}
+
 ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
   if (c.steps < 1 || c.batch < 2 || c.n_critic < 1 || c.hidden < 1 || c.eval_every < 1 || c.eval_samples < 1)
     throw UserError("--steps, --batch (>= 2), --n-critic, --hidden, --eval-every and --eval-samples must be positive");
@@ -143,6 +166,8 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
   double wasserstein = 0;
   const double base_lr = g_opt->param_groups().front().options().get_lr();
   const auto decay_start = static_cast<int64_t>(std::floor(c.lr_decay_from * static_cast<double>(c.steps)));
+  const auto started = std::chrono::steady_clock::now();
+  const int64_t timed_steps = std::min<int64_t>(20, c.steps);
   for (int64_t step = 1; step <= c.steps; ++step) {
     if (step > decay_start) {
       // Linear to zero at the last step: the points settle on the modes instead of jittering.
@@ -178,6 +203,12 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
     }
     if (!std::isfinite(wasserstein)) throw std::runtime_error("toy training diverged at step " + std::to_string(step));
     result.steps = step;
+    if (step == timed_steps && !c.quiet) {
+      // The expected time, from the first steps on this machine, before the user waits for it.
+      const double per_step =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / static_cast<double>(step);
+      std::cerr << describe_toy_run(c, per_step) << "\n";
+    }
     const bool stopping = stop && stop->load();
     if (step % c.eval_every == 0 || step == c.steps || stopping) {
       torch::Tensor samples, raw_samples;

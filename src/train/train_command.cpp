@@ -93,7 +93,7 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
     const bool run_dir_given = cmd.given_flags.count("--name") || cmd.given_flags.count("--run-dir");
     config.run_dir = run_dir_given ? cmd.config.run_dir : run_dir_of(cmd.resume, checkpoint_file, config.run_dir);
   }
-  validate(config);
+  validate(config, /*image_shape_known=*/false);  // resolution and channels come from the data, below
 
   // Distributed when launched by torchrun, Slurm or --nproc (WORLD_SIZE > 1 in the environment).
   DistOptions dist = dist_options_from_environment();
@@ -106,7 +106,6 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
       set_default_cuda_index(dist.local_rank % static_cast<int>(torch::cuda::device_count()));
     group = join_process_group(dist, resolve_device(config.device));
     if (cmd.sync_bn) set_sync_batch_norm_group(group);
-    if (!group->is_main()) cmd.quiet = true;
   }
   const bool is_main = !group || group->is_main();
   // Several workers on one machine share its cores.
@@ -120,7 +119,7 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
   if (cmd.given_flags.count("--resolution")) request.resolution = config.model.resolution;
   if (cmd.given_flags.count("--channels")) request.channels = config.model.channels;
   request.max_images = config.max_images;
-  request.quiet = cmd.quiet;
+  request.quiet = cmd.quiet || !is_main;
   // Rank 0 loads first (it may prepare a FOLDER into the run directory); the others then read it.
   ImageDataset dataset;
   if (!is_main) any_rank(*group, false);
@@ -140,7 +139,11 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
   config.model.channels = dataset.channels();
   const bool length_given = cmd.given_flags.count("--kimg") || cmd.given_flags.count("--steps") ||
                             cmd.given_flags.count("--epochs");
-  if (cmd.resume.empty() || length_given) resolve(config, dataset.size());
+  if (cmd.resume.empty() || length_given) {
+    resolve(config, dataset.size());
+  } else {
+    validate(config);  // the image shape is known now
+  }
 
   if (cmd.dry_run) {
     std::cout << to_json(config).dump(2) << std::endl;
@@ -154,15 +157,17 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
     if (is_main) clear_run(config.run_dir);
   }
 
-  Trainer trainer(config, dataset, cmd.quiet);
+  // --quiet drops the progress bars only; start, end, interrupt and error lines stay (on rank 0).
+  Trainer trainer(config, dataset, /*quiet=*/!is_main);
+  trainer.set_progress_bar(!cmd.quiet);
   if (!checkpoint_file.empty()) trainer.resume(checkpoint_file);
   if (group) trainer.set_process_group(group);
   if (!checkpoint_file.empty()) {
-    if (!cmd.quiet) {
+    if (is_main) {
       std::cerr << "resuming " << checkpoint_file << " at step " << trainer.state().step << " of "
                 << config.total_steps << "\n";
     }
-  } else if (!cmd.quiet) {
+  } else if (is_main) {
     std::cerr << "training " << config.loss << " on " << dataset.name << " (" << dataset.size() << " images, "
               << config.model.resolution << "x" << config.model.resolution << "x" << config.model.channels
               << ") for " << config.total_steps << " generator steps on " << trainer.device() << "; G "
@@ -182,7 +187,7 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
     return TrainExit::kDiverged;
   }
   if (outcome == Trainer::Outcome::kInterrupted) return TrainExit::kInterrupted;
-  if (!cmd.quiet) {
+  if (is_main) {
     const auto checkpoints = list_checkpoints(config.run_dir);
     std::cerr << "done: " << trainer.state().step << " steps in "
               << static_cast<int64_t>(trainer.state().train_seconds) << " s. Results in " << config.run_dir

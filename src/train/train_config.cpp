@@ -8,8 +8,8 @@
 
 namespace wgan {
 
-void validate(const TrainConfig& c) {
-  validate(c.model);
+void validate(const TrainConfig& c, bool image_shape_known) {
+  validate(c.model, image_shape_known);
   make_loss(c.loss);  // throws for an unknown --loss
   if (c.batch <= 0) throw UserError("--batch " + std::to_string(c.batch) + " must be positive");
   if (c.n_critic && *c.n_critic <= 0) throw UserError("--n-critic must be positive");

@@ -372,6 +372,11 @@ StepStats Trainer::train_step() {
       ++state_.real_batches;
     }
     generator_update(eager, stats);
+    // Without --sync-bn each rank's BatchNorm statistics follow its shard; rank 0's are the model's.
+    if (group_) {
+      broadcast_buffers(*group_, *generator_);
+      broadcast_buffers(*group_, *critic_);
+    }
     state_.g_images += config_.batch;
     update_ema();
     timer_.lap("7 EMA update");
@@ -524,7 +529,7 @@ nlohmann::json Trainer::evaluate_quality() {
                                   config_.seed, device_);
   nlohmann::json line = {
       {"step", state_.step},
-      {"kimg", static_cast<double>(state_.real_batches * config_.batch) / 1000.0},
+      {"kimg", kimg()},
       {"time_s", state_.train_seconds},
       {"metrics_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count()},
   };
@@ -537,7 +542,7 @@ nlohmann::json Trainer::evaluate_quality() {
 void Trainer::write_metrics(const StepStats& s, double images_per_second) {
   nlohmann::json line = {
       {"step", state_.step},
-      {"kimg", static_cast<double>(state_.real_batches * config_.batch) / 1000.0},
+      {"kimg", kimg()},
       {"time_s", state_.train_seconds},
       {"images_per_s", images_per_second},
       {"critic_loss", s.critic_loss},
@@ -548,6 +553,32 @@ void Trainer::write_metrics(const StepStats& s, double images_per_second) {
   append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
 }
 
+double Trainer::kimg() const { return static_cast<double>(state_.real_batches * config_.batch) / 1000.0; }
+
+std::string Trainer::progress_suffix() const {
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - rate_window_start_).count();
+  const int64_t batches = state_.real_batches - rate_window_batches_;
+  const double rate = batches > 0 && seconds > 0 ? static_cast<double>(batches * config_.batch) / seconds : last_rate_;
+  char text[200];
+  int n = std::snprintf(text, sizeof text, "kimg %.1f | %.0f img/s", kimg(), rate);
+  if (shown_losses_step_ >= 0)
+    std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | at step %lld: D %.3f W %.3f GP %.3f G %.3f",
+                  static_cast<long long>(shown_losses_step_), shown_losses_.critic_loss, shown_losses_.wasserstein,
+                  shown_losses_.penalty, shown_losses_.generator_loss);
+  return text;
+}
+
+void Trainer::save_final_samples() {
+  if (!is_main()) return;
+  try {
+    save_samples();
+    write_report(config_.run_dir);
+  } catch (const std::exception& e) {
+    // The checkpoint is already written; a grid that cannot be written loses nothing else.
+    if (!quiet_) std::cerr << "warning: the final sample grid or report could not be written: " << e.what() << "\n";
+  }
+}
+
 Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
   if (is_main()) {
     ensure_writable_dir(config_.run_dir);
@@ -555,42 +586,48 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
   }
   if (state_.step >= config_.total_steps) return Outcome::kFinished;
 
+  const bool show_bar = !quiet_ && progress_bar_;
   ProgressBar progress("train", config_.total_steps, state_.step);
   StepStats window;
-  auto window_start = std::chrono::steady_clock::now();
-  int64_t window_real_batches = state_.real_batches;
-  double rate = 0.0;
-  char suffix[160] = "";
+  rate_window_start_ = std::chrono::steady_clock::now();
+  rate_window_batches_ = state_.real_batches;
 
   while (state_.step < config_.total_steps) {
+    // ---- Stop on Ctrl-C / SIGTERM: checkpoint first, then the grid and report.
     bool stop_now = stop && stop->load();
     if (group_) stop_now = any_rank(*group_, stop_now);  // all ranks stop at the same step
     if (stop_now) {
       const std::string path = save_checkpoint();
+      save_final_samples();
       if (!quiet_) {
-        progress.finish();
+        if (show_bar) progress.finish();
         std::cerr << "interrupted at step " << state_.step << ": checkpoint written to " << path << "\n";
       }
       return Outcome::kInterrupted;
     }
+    // ---- One generator step with its critic steps.
     const auto step_start = std::chrono::steady_clock::now();
     window.add(train_step());
     state_.train_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
 
+    // ---- A metrics line every --log-every steps.
     const bool last = state_.step == config_.total_steps;
     if (state_.step % config_.log_every == 0 || last) {
       const auto now = std::chrono::steady_clock::now();
-      const double seconds = std::chrono::duration<double>(now - window_start).count();
-      rate = seconds > 0 ? static_cast<double>((state_.real_batches - window_real_batches) * config_.batch) / seconds : 0;
+      const double seconds = std::chrono::duration<double>(now - rate_window_start_).count();
+      last_rate_ = seconds > 0 ? static_cast<double>((state_.real_batches - rate_window_batches_) * config_.batch) / seconds
+                               : 0;
       const StepStats mean = window.mean();
-      if (is_main()) write_metrics(mean, rate);
-      std::snprintf(suffix, sizeof suffix, "kimg %.1f | %.0f img/s | D %.3f W %.3f GP %.3f G %.3f",
-                    static_cast<double>(state_.real_batches * config_.batch) / 1000.0, rate, mean.critic_loss,
-                    mean.wasserstein, mean.penalty, mean.generator_loss);
+      if (is_main()) write_metrics(mean, last_rate_);
+      if (mean.count > 0) {
+        shown_losses_ = mean;
+        shown_losses_step_ = state_.step;
+      }
       window = StepStats();
-      window_start = now;
-      window_real_batches = state_.real_batches;
+      rate_window_start_ = now;
+      rate_window_batches_ = state_.real_batches;
     }
+    // ---- Quality metrics every --metrics-every kimg.
     if (!config_.metrics.empty() && is_main()) {
       // In whole images, so that a boundary is crossed exactly once whatever the rounding of kimg.
       const int64_t images = state_.real_batches * config_.batch;
@@ -599,19 +636,20 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       if (last || (every > 0 && images / every > previous / every)) {
         auto line = evaluate_quality();
         if (!quiet_) {
-          progress.finish();
+          if (show_bar) progress.finish();
           std::cerr << "quality at kimg " << line["kimg"].get<double>() << ": " << line.dump() << "\n";
         }
       }
     }
+    // ---- Grid, report and checkpoint at their intervals (and at the end).
     if ((state_.step % config_.sample_every == 0 || last) && is_main()) {
       save_samples();
       write_report(config_.run_dir);  // the page shows what the run has written so far
     }
     if (state_.step % config_.checkpoint_every == 0 || last) save_checkpoint();
-    if (!quiet_) progress.update(state_.step, suffix, last);
+    if (show_bar) progress.update(state_.step, progress_suffix(), last);
   }
-  if (!quiet_) progress.finish();
+  if (show_bar) progress.finish();
   return Outcome::kFinished;
 }
 

@@ -48,7 +48,7 @@ std::vector<torch::Tensor> checkpoint_weights(const std::string& run_dir) {
 
 std::string small_run(int steps) {
   return " --steps " + std::to_string(steps) + " --width 8 --batch 16 --max-images 512 --critic-norm layer --log-every 1 --sample-every 3 "
-         "--checkpoint-every 3 --ema-kimg 0 --threads 1 --quiet";
+         "--checkpoint-every 3 --ema-kimg 0 --threads 1 --quiet --precision fp32";  // exact comparisons
 }
 const std::string kSmallRun = small_run(3);
 
@@ -133,6 +133,45 @@ TEST(Distributed, TwoRanksTrainLikeOneProcessWithTheWholeBatch) {
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   CheckpointReader last(list_checkpoints((dir / "two").string()).front());
   EXPECT_EQ(last.state().step, 4);
+  fs::remove_all(dir);
+}
+
+// Without --sync-bn each rank's BatchNorm statistics follow its own half of the batch; rank 0's are
+// broadcast every step (as DDP's broadcast_buffers), so the strict agreement check before each
+// checkpoint (parameters and buffers) passes, through --nproc and through torchrun's variables.
+TEST(Distributed, TwoRanksWithoutSyncBnCheckpointThroughBothLaunchPaths) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo";
+  auto dir = temp_dir("nosyncbn");
+  auto nproc = run_cli("train --nproc 2 --run-dir " + (dir / "nproc").string() + kSmallRun);
+  ASSERT_EQ(nproc.code, 0) << nproc.output;
+  EXPECT_EQ(nproc.output.find("differ"), std::string::npos) << nproc.output;
+  ASSERT_EQ(list_checkpoints((dir / "nproc").string()).size(), 1u);
+  CheckpointReader written(list_checkpoints((dir / "nproc").string()).front());
+  EXPECT_EQ(written.state().step, 3);
+
+  const std::string port = std::to_string(22000 + ::getpid() % 20000);
+  const std::string common = " train --run-dir " + (dir / "torchrun").string() + kSmallRun;
+  const std::string script = "cd " + dir.string() + "; export WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=" +
+                             port + "; (RANK=1 LOCAL_RANK=1 " + WGAN_CLI_PATH + common +
+                             " > r1.log 2>&1; echo $? > r1.code) & RANK=0 LOCAL_RANK=0 " + WGAN_CLI_PATH + common +
+                             " > r0.log 2>&1; echo $? > r0.code; wait";
+  std::system(("bash -c '" + script + "'").c_str());
+  for (const char* rank : {"r0", "r1"}) {
+    int code = -1;
+    std::ifstream(dir / (std::string(rank) + ".code")) >> code;
+    std::stringstream log;
+    log << std::ifstream(dir / (std::string(rank) + ".log")).rdbuf();
+    EXPECT_EQ(code, 0) << rank << ": " << log.str();
+  }
+  ASSERT_EQ(list_checkpoints((dir / "torchrun").string()).size(), 1u);
+  // Same seed, same shards, same broadcasts: both launch paths trained the same model.
+  auto a = checkpoint_weights((dir / "nproc").string());
+  auto b = checkpoint_weights((dir / "torchrun").string());
+  ASSERT_EQ(a.size(), b.size());
+  double worst = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, (a[i].to(torch::kFloat64) - b[i].to(torch::kFloat64)).abs().max().item<double>());
+  EXPECT_NEAR(worst, 0.0, 1e-5);
   fs::remove_all(dir);
 }
 

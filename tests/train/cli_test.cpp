@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <thread>
 
+#include "wgan/io/image_grid.h"
 #include "wgan/io/torch_pickle.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/util/atomic_file.h"
@@ -134,6 +135,64 @@ TEST(Cli, SigtermCheckpointsThenResumeAndSample) {
   ASSERT_FALSE(exported.empty());
   EXPECT_EQ(exported.front().first.rfind("body.", 0), 0u) << exported.front().first;
   ASSERT_EQ(run_cli("report " + dir).code, 0);
+  fs::remove_all(dir);
+}
+
+// The blog post's own use: its networks on a folder of 64x64 colour images, prepared or not, with
+// --dry-run and --resume; the shape comes from the data, not from flags the user must repeat.
+TEST(Cli, SeedNetworksTakeTheirShapeFromTheData) {
+  const auto dir = temp_dir("seedarch");
+  torch::manual_seed(2);
+  fs::create_directories(dir + "/imgs");
+  for (int i = 0; i < 6; ++i)
+    write_png(dir + "/imgs/" + std::to_string(i) + ".png", torch::randint(0, 256, {64, 64, 3}, torch::kUInt8));
+  auto prepared = run_cli("prepare " + dir + "/imgs --out " + dir + "/ds --resolution 64 --quiet");
+  ASSERT_EQ(prepared.code, 0) << prepared.output;
+  auto dry = run_cli("train --arch seed --data " + dir + "/ds --dry-run --run-dir " + dir + "/dry");
+  ASSERT_EQ(dry.code, 0) << dry.output;
+  EXPECT_NE(dry.output.find("\"arch\": \"seed\""), std::string::npos) << dry.output;
+  auto folder = run_cli("train --arch seed --data " + dir + "/imgs --dry-run --run-dir " + dir + "/folder");
+  ASSERT_EQ(folder.code, 0) << folder.output;
+  const std::string run = " --run-dir " + dir + "/run --quiet --threads 2";
+  auto trained = run_cli("train --arch seed --data " + dir + "/ds --steps 1 --batch 4 --n-critic 1" + run);
+  ASSERT_EQ(trained.code, 0) << trained.output;
+  auto resumed = run_cli("train --resume " + dir + "/run --steps 2 --quiet --threads 2");
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(CheckpointReader(list_checkpoints(dir + "/run").front()).state().step, 2);
+  // On data of another shape the error says what the data is and what to do.
+  if (kHaveFashionMnist)
+    expect_error("train --arch seed --dry-run --run-dir " + dir + "/fmnist", "64x64 RGB images, but the images are 32x32");
+  fs::remove_all(dir);
+}
+
+// --quiet drops the progress bar, not the status lines: the start line and, on SIGTERM, where the
+// checkpoint went.
+TEST(Cli, QuietStillSaysWhereTheInterruptCheckpointWent) {
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const auto dir = temp_dir("quiet");
+  fs::create_directories(dir);
+  const std::string log = dir + "/stderr.log";
+  const std::string args = "train --max-images 512 --width 8 --batch 16 --steps 100000 --threads 1 --quiet "
+                           "--sample-every 100000 --checkpoint-every 100000 --run-dir " + dir + "/run";
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + std::string(WGAN_CLI_PATH) + " " + args + " 2>" + log).c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!fs::exists(fs::path(dir) / "run" / "metrics.jsonl") && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 130);
+  const auto text = read_file(log);
+  EXPECT_NE(text.find("training wgan-gp on"), std::string::npos) << text;
+  EXPECT_NE(text.find("checkpoint written to " + dir + "/run/checkpoints/ckpt-"), std::string::npos) << text;
+  EXPECT_EQ(text.find("train ["), std::string::npos) << "--quiet showed the progress bar:\n" << text;
   fs::remove_all(dir);
 }
 

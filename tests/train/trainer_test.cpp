@@ -121,6 +121,38 @@ TEST_F(TrainerTest, WritesRunDirectory) {
   fs::remove_all(dir);
 }
 
+// Between --log-every lines the bar shows the current kimg (not the last line's), and the losses
+// it repeats say which step they are from.
+TEST_F(TrainerTest, ProgressShowsTheCurrentKimgAndWhenTheLossesWereRead) {
+  const auto dir = fresh_dir("progress");
+  auto config = tiny_config(dir, 6);
+  config.log_every = 4;
+  Trainer trainer(config, data_, true);
+  trainer.run();  // lines at steps 4 and 6 (the last)
+  trainer.train_step();
+  trainer.train_step();  // step 8: 8 x 5 critic batches of 8 = 0.32 kimg
+  const auto suffix = trainer.progress_suffix();
+  EXPECT_NE(suffix.find("kimg 0.3 "), std::string::npos) << suffix;
+  EXPECT_NE(suffix.find("at step 6:"), std::string::npos) << suffix;
+  fs::remove_all(dir);
+}
+
+// Ctrl-C / SIGTERM: the checkpoint, then the grid of the step it stopped at and the report.
+TEST_F(TrainerTest, InterruptWritesTheFinalGridAndReport) {
+  const auto dir = fresh_dir("interrupt");
+  auto config = tiny_config(dir, 100);
+  config.sample_every = 50;
+  Trainer trainer(config, data_, true);
+  for (int i = 0; i < 3; ++i) trainer.train_step();
+  std::atomic<bool> stop{true};
+  EXPECT_EQ(trainer.run(&stop), Trainer::Outcome::kInterrupted);
+  EXPECT_EQ(list_checkpoints(dir).front(), checkpoint_path(dir, 3));
+  EXPECT_TRUE(fs::exists(fs::path(dir) / "samples" / "000003.png"));
+  const auto report = read_file((fs::path(dir) / "report.html").string());
+  EXPECT_NE(report.find("000003"), std::string::npos) << "the report does not show the final grid";
+  fs::remove_all(dir);
+}
+
 TEST_F(TrainerTest, NanStopsWithStepAndTermAndKeepsTheCheckpoint) {
   const auto dir = fresh_dir("nan");
   Trainer trainer(tiny_config(dir, 2), data_, true);

@@ -56,6 +56,11 @@ bool distributed_available();
 // Rank 0's parameters and buffers everywhere (one flat buffer per dtype).
 void broadcast_module(ProcessGroup& group, torch::nn::Module& module);
 
+// Rank 0's buffers (BatchNorm running statistics) everywhere, as PyTorch's DDP does before each
+// forward by default (broadcast_buffers=True): without --sync-bn each rank's statistics follow its
+// own share of the batch, and the ranks must still hold one model.
+void broadcast_buffers(ProcessGroup& group, torch::nn::Module& module);
+
 // Gradients summed across ranks and divided by the world size, in flat buckets of at most
 // `bucket_bytes` (one collective per bucket, not per tensor). Missing gradients count as zero.
 void average_gradients(ProcessGroup& group, const std::vector<torch::Tensor>& parameters,

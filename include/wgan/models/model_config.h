@@ -13,7 +13,8 @@ struct ModelConfig {
   std::string critic_norm = "layer";  // layer (WGAN-GP paper), instance, none, or batch (the seed's)
 };
 
-// Throws UserError naming the flag when a field is out of range.
-void validate(const ModelConfig& config);
+// Throws UserError naming the flag when a field is out of range. Before the data is loaded the image
+// shape is not known yet (it comes from the data): image_shape_known = false skips those checks.
+void validate(const ModelConfig& config, bool image_shape_known = true);
 
 }  // namespace wgan

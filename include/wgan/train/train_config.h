@@ -74,7 +74,8 @@ struct TrainConfig {
 void resolve(TrainConfig& config, int64_t dataset_size);
 
 // Checks a resolved config without touching the dataset (used on resume).
-void validate(const TrainConfig& config);
+// image_shape_known = false: before the data is loaded (see validate(ModelConfig)).
+void validate(const TrainConfig& config, bool image_shape_known = true);
 
 nlohmann::json to_json(const TrainConfig& config);
 TrainConfig train_config_from_json(const nlohmann::json& json);

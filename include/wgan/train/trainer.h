@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <stdexcept>
 
@@ -42,8 +43,10 @@ struct StepStats {
 
 class Trainer {
  public:
-  // `config` must be resolved; the dataset must outlive the trainer. `quiet` silences console output.
+  // `config` must be resolved; the dataset must outlive the trainer. `quiet` silences console output
+  // (warnings, the progress bar, status lines); set_progress_bar(false) drops only the bar.
   Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet = false);
+  void set_progress_bar(bool on) { progress_bar_ = on; }
 
   // Continues from a checkpoint written by a run with the same networks and loss.
   void resume(const std::string& checkpoint_file);
@@ -71,6 +74,10 @@ class Trainer {
   // Runs config.metrics on the sampling generator and appends their line to metrics.jsonl.
   nlohmann::json evaluate_quality();
 
+  // The progress bar's suffix: kimg and img/s as of now (the rate over the steps since the last
+  // --log-every line), then the losses of the last line read, with the step they come from.
+  std::string progress_suffix() const;
+
   const TrainConfig& config() const { return config_; }
   const TrainingState& state() const { return state_; }
   GeneratorNet& generator() { return *generator_; }
@@ -96,10 +103,21 @@ class Trainer {
   torch::Tensor my_share(const torch::Tensor& whole) const;
   void check_finite(double value, const char* term) const;
   void write_metrics(const StepStats& stats, double images_per_second);
+  double kimg() const;  // thousands of real images the critic has seen
+  // At an interrupt, after the checkpoint: the final grid and the report, as at a normal end.
+  void save_final_samples();
 
   TrainConfig config_;
   const ImageDataset& dataset_;
   bool quiet_;
+  bool progress_bar_ = true;
+  // What the progress bar shows between log lines: the losses of the last line and the step they
+  // are from, and where the current rate window started.
+  StepStats shown_losses_;
+  int64_t shown_losses_step_ = -1;
+  std::chrono::steady_clock::time_point rate_window_start_;
+  int64_t rate_window_batches_ = 0;
+  double last_rate_ = 0;
   torch::Device device_;
   LossFunctions loss_;
   LossOptions loss_options_;
