@@ -1,6 +1,7 @@
 #include "wgan/models/networks.h"
 
 #include "wgan/dist/sync_batch_norm.h"
+#include "wgan/util/error.h"
 
 #include <algorithm>
 
@@ -48,7 +49,22 @@ nn::Conv2d conv(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias)
   return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
 }
 
-torch::Tensor as_4d_latent(const torch::Tensor& z) { return z.dim() == 2 ? z.view({z.size(0), z.size(1), 1, 1}) : z; }
+// z as B x latent x 1 x 1; a clear error for any other shape (instead of a failure deep in a layer).
+torch::Tensor as_4d_latent(const torch::Tensor& z, int64_t latent_dim) {
+  const bool ok = (z.dim() == 2 || (z.dim() == 4 && z.size(2) == 1 && z.size(3) == 1)) && z.size(1) == latent_dim;
+  if (!ok)
+    throw UserError("generator: expected latents of shape [batch, " + std::to_string(latent_dim) + "] (or [batch, " +
+                    std::to_string(latent_dim) + ", 1, 1]), got " + c10::str(z.sizes()));
+  return z.dim() == 2 ? z.view({z.size(0), z.size(1), 1, 1}) : z;
+}
+
+// Images as the critic was built for: B x channels x resolution x resolution.
+void check_images(const torch::Tensor& images, int64_t channels, int64_t resolution) {
+  if (images.dim() == 4 && images.size(1) == channels && images.size(2) == resolution && images.size(3) == resolution)
+    return;
+  throw UserError("critic: expected images of shape [batch, " + std::to_string(channels) + ", " +
+                  std::to_string(resolution) + ", " + std::to_string(resolution) + "], got " + c10::str(images.sizes()));
+}
 
 }  // namespace
 
@@ -71,9 +87,9 @@ DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.l
   init_dcgan_weights(*this);
 }
 
-torch::Tensor DcganGenerator::forward(const torch::Tensor& z) { return body_->forward(as_4d_latent(z)); }
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z) { return body_->forward(as_4d_latent(z, latent_dim_)); }
 
-DcganCritic::DcganCritic(const ModelConfig& config) {
+DcganCritic::DcganCritic(const ModelConfig& config) : channels_(config.channels), resolution_(config.resolution) {
   const int64_t levels = log2_int(config.resolution) - 2;
   const bool bias = config.critic_norm == "none";
   nn::Sequential body;
@@ -94,7 +110,10 @@ DcganCritic::DcganCritic(const ModelConfig& config) {
   init_dcgan_weights(*this);
 }
 
-torch::Tensor DcganCritic::forward(const torch::Tensor& images) { return body_->forward(images).view({-1}); }
+torch::Tensor DcganCritic::forward(const torch::Tensor& images) {
+  check_images(images, channels_, resolution_);
+  return body_->forward(images).view({-1});
+}
 
 SeedGenerator::SeedGenerator() {
   const int64_t chans[] = {100, 512, 256, 128, 64, 3};
@@ -107,7 +126,7 @@ SeedGenerator::SeedGenerator() {
 }
 
 torch::Tensor SeedGenerator::forward(const torch::Tensor& z) {
-  auto x = as_4d_latent(z);
+  auto x = as_4d_latent(z, 100);
   for (int i = 0; i < 4; ++i) x = torch::relu(norm_[i]->forward(convt_[i]->forward(x)));
   return torch::tanh(convt_[4]->forward(x));
 }
@@ -126,6 +145,7 @@ SeedCritic::SeedCritic(const ModelConfig& config) {
 }
 
 torch::Tensor SeedCritic::forward(const torch::Tensor& images) {
+  check_images(images, 3, 64);
   auto x = images;
   for (int i = 0; i < 4; ++i) {
     x = conv_[i]->forward(x);

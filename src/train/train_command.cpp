@@ -8,6 +8,7 @@
 #include "wgan/dist/process_group.h"
 #include "wgan/dist/sync_batch_norm.h"
 #include "wgan/train/checkpoint.h"
+#include "wgan/train/precision.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
 
@@ -81,6 +82,16 @@ TrainConfig resumed_config(const TrainCommand& cmd, const TrainConfig& saved) {
   return c;
 }
 
+// On the CPU a new run's unset width and learning rate default to the quality-per-minute choice
+// measured in docs/performance-cpu.md (width 32, lr 2e-4: Fashion-MNIST garments of every class
+// in ten minutes on 2 cores); GPUs keep width 64 and the paper's 1e-4. The blog post's fixed
+// networks (--arch seed) keep theirs.
+void apply_cpu_defaults(TrainConfig& config, const std::set<std::string>& given) {
+  if (config.model.arch == "seed" || !resolve_device(config.device).is_cpu()) return;
+  if (!given.count("--width")) config.model.width = kCpuDefaultWidth;
+  if (!given.count("--lr") && config.loss == "wgan-gp") config.lr = kCpuDefaultLearningRate;
+}
+
 }  // namespace
 
 TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
@@ -93,6 +104,7 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
     const bool run_dir_given = cmd.given_flags.count("--name") || cmd.given_flags.count("--run-dir");
     config.run_dir = run_dir_given ? cmd.config.run_dir : run_dir_of(cmd.resume, checkpoint_file, config.run_dir);
   }
+  if (cmd.resume.empty()) apply_cpu_defaults(config, cmd.given_flags);
   validate(config, /*image_shape_known=*/false);  // resolution and channels come from the data, below
 
   // Distributed when launched by torchrun, Slurm or --nproc (WORLD_SIZE > 1 in the environment).
@@ -144,6 +156,11 @@ TrainExit run_train(TrainCommand cmd, const std::atomic<bool>* stop) {
   } else {
     validate(config);  // the image shape is known now
   }
+
+  // --precision auto becomes what this device runs, so --dry-run and config.json show the choice.
+  std::string precision_notice;
+  config.precision = resolve_precision(config.precision, resolve_device(config.device), &precision_notice);
+  if (!precision_notice.empty() && is_main) std::cerr << precision_notice << "\n";
 
   if (cmd.dry_run) {
     std::cout << to_json(config).dump(2) << std::endl;

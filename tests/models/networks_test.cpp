@@ -92,6 +92,27 @@ TEST(Networks, ValidationNamesTheFlag) {
   EXPECT_THROW(validate(config), UserError);  // the seed's networks are 64x64 RGB only
 }
 
+TEST(Networks, WrongInputShapesAreClearErrors) {
+  ModelConfig config;
+  config.width = 4;
+  config.latent_dim = 16;
+  auto g = make_generator(config);
+  auto d = make_critic(config);
+  try {
+    g->forward(torch::randn({2, 100}));
+    FAIL() << "a 100-d latent was accepted by a 16-d generator";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("[batch, 16]"), std::string::npos) << e.what();
+  }
+  try {
+    d->forward(torch::randn({2, 3, 32, 32}));
+    FAIL() << "RGB images were accepted by a gray critic";
+  } catch (const UserError& e) {
+    EXPECT_NE(std::string(e.what()).find("[batch, 1, 32, 32]"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(d->forward(g->forward(torch::randn({2, 16, 1, 1}))).sizes(), torch::IntArrayRef({2}));
+}
+
 TEST(Networks, CopyModuleStateMakesIdenticalOutputs) {
   ModelConfig config;
   config.width = 8;

@@ -8,6 +8,8 @@
 
 #include <string>
 
+#include "wgan/data/fashion_mnist.h"
+
 namespace wgan {
 
 class FashionClassifierImpl : public torch::nn::Module {
@@ -28,7 +30,7 @@ class FashionClassifierImpl : public torch::nn::Module {
 TORCH_MODULE(FashionClassifier);
 
 struct ClassifierTrainOptions {
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string data_dir = kFashionMnistDefaultDir;
   std::string out;           // where the weights go (a PyTorch state dict)
   int64_t epochs = 10;
   int64_t batch = 128;

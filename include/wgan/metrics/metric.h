@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wgan/data/dataset.h"
+#include "wgan/data/fashion_mnist.h"
 
 namespace wgan {
 
@@ -19,7 +20,7 @@ class GeneratorNet;
 // What a metric may need to know besides the generated images.
 struct MetricContext {
   std::string data = "fashion-mnist";  // the real images: fashion-mnist (its test split) or a DATASET/FOLDER
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";
+  std::string data_dir = kFashionMnistDefaultDir;
   std::string classifier;              // fd-fmnist weights ("" = the committed models/fashion_mnist_classifier.pt)
   std::string inception;               // fid/kid: a TorchScript Inception (e.g. inception-2015-12-05.pt)
   torch::Device device = torch::kCPU;  // where feature networks run

@@ -42,6 +42,7 @@ class DcganCritic : public CriticNet {
   torch::Tensor forward(const torch::Tensor& images) override;
 
  private:
+  int64_t channels_, resolution_;
   torch::nn::Sequential body_{nullptr};
 };
 

@@ -13,7 +13,7 @@ struct TrainCommand {
   std::string resume;                  // run directory or checkpoint file to continue from
   bool overwrite = false;              // start over in a run directory that already holds a run
   bool dry_run = false;                // print the resolved config and exit
-  bool quiet = false;                  // no progress bar or summary
+  bool quiet = false;                  // no progress bars (start, end and interrupt lines stay)
   std::set<std::string> given_flags;   // flags the user set explicitly ("--width", ...)
   // Distributed (joined when WORLD_SIZE > 1 is in the environment, see wgan/dist)
   std::string dist_backend = "auto";   // gloo, nccl or auto

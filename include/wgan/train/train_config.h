@@ -6,16 +6,23 @@
 #include <optional>
 #include <string>
 
+#include "wgan/data/fashion_mnist.h"
 #include "wgan/models/model_config.h"
 
 namespace wgan {
+
+// On the CPU a new run without --width / --lr uses these instead of model.width 64 and the
+// loss's 1e-4 (wgan-gp): the best Fashion-MNIST quality per minute measured on a 2-core CPU
+// (docs/performance-cpu.md). Applied by run_train, so --dry-run and config.json show them.
+inline constexpr int64_t kCpuDefaultWidth = 32;
+inline constexpr double kCpuDefaultLearningRate = 2e-4;
 
 struct TrainConfig {
   ModelConfig model;                      // networks (resolution and channels come from the data)
 
   // Data
   std::string data = "fashion-mnist";     // fashion-mnist (built in), a prepared DATASET, or a FOLDER of images
-  std::string data_dir = "/usr/share/datasets/fashion-mnist";  // where the Fashion-MNIST idx files are
+  std::string data_dir = kFashionMnistDefaultDir;  // where the Fashion-MNIST idx files are
   int64_t max_images = 0;                 // use only the first N images (0 = all)
   bool xflip = false;                     // mirror training images left-right at random (augmentation)
 
