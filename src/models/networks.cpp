@@ -44,7 +44,6 @@ nn::AnyModule make_norm(const std::string& kind, int64_t channels) {
   return {};
 }
 
-
 nn::Conv2d conv(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {
   return nn::Conv2d(nn::Conv2dOptions(in, out, 4).stride(stride).padding(pad).bias(bias));
 }

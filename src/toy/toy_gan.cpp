@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <cmath>
-#include <iostream>
 #include <cstdio>
 #include <filesystem>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "wgan/io/image_grid.h"

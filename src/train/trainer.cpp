@@ -555,10 +555,15 @@ void Trainer::write_metrics(const StepStats& s, double images_per_second) {
 
 double Trainer::kimg() const { return static_cast<double>(state_.real_batches * config_.batch) / 1000.0; }
 
+double Trainer::window_rate(std::chrono::steady_clock::time_point now) const {
+  const double seconds = std::chrono::duration<double>(now - rate_window_start_).count();
+  return seconds > 0 ? static_cast<double>((state_.real_batches - rate_window_batches_) * config_.batch) / seconds : 0;
+}
+
 std::string Trainer::progress_suffix() const {
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - rate_window_start_).count();
-  const int64_t batches = state_.real_batches - rate_window_batches_;
-  const double rate = batches > 0 && seconds > 0 ? static_cast<double>(batches * config_.batch) / seconds : last_rate_;
+  // Right after a log line the window is empty: show that line's rate until a step lands.
+  const double rate =
+      state_.real_batches > rate_window_batches_ ? window_rate(std::chrono::steady_clock::now()) : last_rate_;
   char text[200];
   int n = std::snprintf(text, sizeof text, "kimg %.1f | %.0f img/s", kimg(), rate);
   if (shown_losses_step_ >= 0)
@@ -568,11 +573,15 @@ std::string Trainer::progress_suffix() const {
   return text;
 }
 
+void Trainer::save_samples_and_report() {
+  save_samples();
+  write_report(config_.run_dir);  // the page shows what the run has written so far
+}
+
 void Trainer::save_final_samples() {
   if (!is_main()) return;
   try {
-    save_samples();
-    write_report(config_.run_dir);
+    save_samples_and_report();
   } catch (const std::exception& e) {
     // The checkpoint is already written; a grid that cannot be written loses nothing else.
     if (!quiet_) std::cerr << "warning: the final sample grid or report could not be written: " << e.what() << "\n";
@@ -614,9 +623,7 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
     const bool last = state_.step == config_.total_steps;
     if (state_.step % config_.log_every == 0 || last) {
       const auto now = std::chrono::steady_clock::now();
-      const double seconds = std::chrono::duration<double>(now - rate_window_start_).count();
-      last_rate_ = seconds > 0 ? static_cast<double>((state_.real_batches - rate_window_batches_) * config_.batch) / seconds
-                               : 0;
+      last_rate_ = window_rate(now);
       const StepStats mean = window.mean();
       if (is_main()) write_metrics(mean, last_rate_);
       if (mean.count > 0) {
@@ -642,10 +649,7 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       }
     }
     // ---- Grid, report and checkpoint at their intervals (and at the end).
-    if ((state_.step % config_.sample_every == 0 || last) && is_main()) {
-      save_samples();
-      write_report(config_.run_dir);  // the page shows what the run has written so far
-    }
+    if ((state_.step % config_.sample_every == 0 || last) && is_main()) save_samples_and_report();
     if (state_.step % config_.checkpoint_every == 0 || last) save_checkpoint();
     if (show_bar) progress.update(state_.step, progress_suffix(), last);
   }

@@ -104,7 +104,11 @@ class Trainer {
   void check_finite(double value, const char* term) const;
   void write_metrics(const StepStats& stats, double images_per_second);
   double kimg() const;  // thousands of real images the critic has seen
-  // At an interrupt, after the checkpoint: the final grid and the report, as at a normal end.
+  // Real images per second since the last --log-every line (the rate window's start).
+  double window_rate(std::chrono::steady_clock::time_point now) const;
+  void save_samples_and_report();  // samples/<step>.png, then report.html
+  // At an interrupt, after the checkpoint: the final grid and the report, as at a normal end; a
+  // failure there is a warning (the checkpoint is safe).
   void save_final_samples();
 
   TrainConfig config_;
