@@ -280,7 +280,8 @@ int main(int argc, char** argv) {
       table << row;
     }
     char row[256];
-    std::snprintf(row, sizeof row, "| %s | Python: blog-style fp32 / tuned fp32 / tuned bf16 | %.0f / %.0f / %.0f | | | | | |\n",
+    std::snprintf(row, sizeof row,
+                  "| %s | Python: blog-style fp32 / tuned fp32 / tuned bf16 | %.0f / %.0f / %.0f | | | | | |\n",
                   c.name.c_str(), py_blog, py_fp32, py_bf16);
     table << row;
   }

@@ -11,7 +11,7 @@
 #include <random>
 
 #include "wgan/data/batcher.h"
-#include "wgan/data/prepare.h"
+#include "wgan/data/prepare_command.h"
 #include "wgan/data/training_data.h"
 #include "wgan/train/trainer.h"
 

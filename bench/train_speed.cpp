@@ -193,7 +193,8 @@ int main(int argc, char** argv) {
       python_cl = std::max(python_cl, run_python(c, config_steps, threads, "--channels-last"));
       python_bf16 = std::max(python_bf16, run_python(c, config_steps, threads, "--channels-last --precision bf16"));
     }
-    const double gflops = best_auto.images_per_s * wgan_bench::flops_per_critic_image(c.resolution, c.channels, c.width) / 1e9;
+    const double gflops =
+        best_auto.images_per_s * wgan_bench::flops_per_critic_image(c.resolution, c.channels, c.width) / 1e9;
     std::printf("| %s | %.0f | %.0f | %.0f | %.0f | %.0f | **%.2fx** | **%.2fx** | %.0f |\n", c.name,
                 best_fp32.images_per_s, best_auto.images_per_s, python, python_cl, python_bf16,
                 python > 0 ? best_fp32.images_per_s / python : 0.0, python > 0 ? best_auto.images_per_s / python : 0.0,

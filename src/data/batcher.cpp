@@ -39,7 +39,8 @@ BatchPlan EpochBatcher::plan(int64_t index) {
   BatchPlan plan;
   plan.indices = batch_indices(index).narrow(0, shard_rank_ * share, share);
   if (xflip_) {
-    auto generator = at::detail::createCPUGenerator(seed_ * 7919ULL + static_cast<uint64_t>(index) * 2654435761ULL + 17);
+    auto generator =
+        at::detail::createCPUGenerator(seed_ * 7919ULL + static_cast<uint64_t>(index) * 2654435761ULL + 17);
     plan.flip = (torch::rand({batch_size_}, generator) < 0.5).narrow(0, shard_rank_ * share, share);
   }
   return plan;

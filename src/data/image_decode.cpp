@@ -91,7 +91,8 @@ ImageHeader sniff_header(const std::string& b) {
       h.width = le16(b, 26) & 0x3FFF;
       h.height = le16(b, 28) & 0x3FFF;
     }
-  } else if (b.size() >= 8 && (b.compare(0, 4, std::string("II*\0", 4)) == 0 || b.compare(0, 4, std::string("MM\0*", 4)) == 0)) {
+  } else if (b.size() >= 8 &&
+             (b.compare(0, 4, std::string("II*\0", 4)) == 0 || b.compare(0, 4, std::string("MM\0*", 4)) == 0)) {
     h.format = "tiff";
     tiff_size(b, h);
   }
@@ -106,7 +107,9 @@ bool has_image_extension(const std::string& path) {
 }
 
 #if !WGAN_HAVE_OPENCV
-FitResult decode_and_fit(const std::string&, const FitOptions&) { return {{}, "this build has no OpenCV to decode images"}; }
+FitResult decode_and_fit(const std::string&, const FitOptions&) {
+  return {{}, "this build has no OpenCV to decode images"};
+}
 #else
 namespace {
 
@@ -201,8 +204,9 @@ FitResult decode_and_fit(const std::string& bytes, const FitOptions& o) {
   }
   if (decoded.empty()) return {{}, "corrupt or truncated " + header.format + " image"};
   if (std::min(decoded.cols, decoded.rows) * reduction < o.min_side) {
-    return {{}, "too small (" + std::to_string(decoded.cols * reduction) + "x" + std::to_string(decoded.rows * reduction) +
-                    ", minimum side " + std::to_string(o.min_side) + ")"};
+    return {{},
+            "too small (" + std::to_string(decoded.cols * reduction) + "x" + std::to_string(decoded.rows * reduction) +
+                ", minimum side " + std::to_string(o.min_side) + ")"};
   }
   cv::Mat image;
   try {

@@ -13,7 +13,8 @@ namespace wgan {
 
 std::string npy_header(const std::vector<int64_t>& shape) {
   std::string dims;
-  for (size_t i = 0; i < shape.size(); ++i) dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
+  for (size_t i = 0; i < shape.size(); ++i)
+    dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
   std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + dims + "), }";
   const size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
@@ -69,7 +70,8 @@ torch::Tensor map_npy(const std::string& path) {
     count *= shape.back();
   }
   if (data_offset + static_cast<size_t>(count) > size) {
-    fail("truncated: header declares " + std::to_string(count) + " bytes, file holds " + std::to_string(size - data_offset));
+    fail("truncated: header declares " + std::to_string(count) + " bytes, file holds " +
+         std::to_string(size - data_offset));
   }
   auto* data = const_cast<char*>(bytes) + data_offset;
   return torch::from_blob(

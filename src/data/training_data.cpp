@@ -7,7 +7,7 @@
 
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/data/npy.h"
-#include "wgan/data/prepare.h"
+#include "wgan/data/prepare_command.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 
@@ -27,18 +27,21 @@ ImageDataset load_prepared_dataset(const std::string& path) {
   } catch (const nlohmann::json::exception& e) {
     throw UserError(manifest_path + " is not valid JSON: " + e.what());
   }
-  if (manifest.value("format", "") != "wgan-dataset") throw UserError(manifest_path + " is not a wgan dataset manifest");
+  if (manifest.value("format", "") != "wgan-dataset")
+    throw UserError(manifest_path + " is not a wgan dataset manifest");
   const std::string array_path = (dir / manifest.value("array", kDatasetArray)).string();
   auto images = map_npy(array_path);
-  const std::vector<int64_t> expected = {manifest.value("count", int64_t{-1}), manifest.value("resolution", int64_t{-1}),
-                                         manifest.value("resolution", int64_t{-1}), manifest.value("channels", int64_t{-1})};
+  const std::vector<int64_t> expected = {
+      manifest.value("count", int64_t{-1}), manifest.value("resolution", int64_t{-1}),
+      manifest.value("resolution", int64_t{-1}), manifest.value("channels", int64_t{-1})};
   if (images.sizes() != torch::IntArrayRef(expected)) {
     throw UserError(array_path + " has shape " + c10::str(images.sizes()) + " but its manifest says " +
                     c10::str(torch::IntArrayRef(expected)) + ": prepare it again");
   }
   if (manifest.contains("crc32")) {
     const auto crc = crc32(crc32(0L, Z_NULL, 0), images.data_ptr<uint8_t>(), static_cast<uInt>(images.numel()));
-    if (crc != manifest["crc32"].get<uint64_t>()) throw UserError(array_path + " does not match its manifest's checksum: prepare it again");
+    if (crc != manifest["crc32"].get<uint64_t>())
+      throw UserError(array_path + " does not match its manifest's checksum: prepare it again");
   }
   return {images, "prepared:" + dir.string()};
 }
@@ -47,7 +50,8 @@ ImageDataset load_training_data(const DataRequest& r) {
   ImageDataset dataset;
   if (r.data == "fashion-mnist") {
     dataset = load_fashion_mnist(r.data_dir, FashionMnistSplit::kTrain, r.max_images);
-  } else if (fs::exists(r.data) && (fs::exists(fs::path(r.data) / kDatasetManifest) || fs::path(r.data).extension() == ".npy")) {
+  } else if (fs::exists(r.data) &&
+             (fs::exists(fs::path(r.data) / kDatasetManifest) || fs::path(r.data).extension() == ".npy")) {
     dataset = load_prepared_dataset(r.data);
   } else if (fs::is_directory(r.data)) {
     // A folder of images: prepare it once into the run's cache and reuse that on later runs.
@@ -81,7 +85,8 @@ ImageDataset load_training_data(const DataRequest& r) {
     }
     dataset = load_prepared_dataset(r.cache_dir);
   } else {
-    throw UserError("--data " + r.data + ": not fashion-mnist, a prepared dataset (wgan prepare), or a folder of images");
+    throw UserError("--data " + r.data +
+                    ": not fashion-mnist, a prepared dataset (wgan prepare), or a folder of images");
   }
   if (r.max_images > 0 && r.max_images < dataset.size()) dataset.images = dataset.images.narrow(0, 0, r.max_images);
   return dataset;

@@ -1,4 +1,5 @@
 #include "wgan/io/report.h"
+#include "wgan/io/report_command.h"
 
 #include <algorithm>
 #include <cmath>

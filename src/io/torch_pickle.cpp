@@ -19,7 +19,21 @@ using ValuePtr = std::shared_ptr<Value>;
 
 // The pickle values torch.save produces; anything else becomes an opaque object.
 struct Value {
-  enum class Kind { kNone, kBool, kInt, kFloat, kString, kTuple, kList, kDict, kGlobal, kTensor, kStorage, kObject, kMark };
+  enum class Kind {
+    kNone,
+    kBool,
+    kInt,
+    kFloat,
+    kString,
+    kTuple,
+    kList,
+    kDict,
+    kGlobal,
+    kTensor,
+    kStorage,
+    kObject,
+    kMark
+  };
   Kind kind = Kind::kNone;
   int64_t i = 0;
   double f = 0;
@@ -315,7 +329,8 @@ NamedTensors unpickle_tensors(const std::string& pickle, const StorageLoader& lo
     out.emplace_back("", top->tensor);
   } else if (top->kind == Value::Kind::kDict) {
     for (const auto& [key, value] : top->dict) {
-      if (key->kind == Value::Kind::kString && value->kind == Value::Kind::kTensor) out.emplace_back(key->s, value->tensor);
+      if (key->kind == Value::Kind::kString && value->kind == Value::Kind::kTensor)
+        out.emplace_back(key->s, value->tensor);
     }
   } else {
     bad("the file holds neither a tensor nor a dict of tensors");

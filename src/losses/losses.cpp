@@ -73,20 +73,39 @@ void clip_weights(const std::vector<torch::Tensor>& parameters, double bound) {
   for (const auto& p : parameters) p.clamp_(-bound, bound);
 }
 
+const std::vector<Loss>& loss_table() {
+  static const std::vector<Loss> table = [] {
+    auto nothing = [](const std::vector<torch::Tensor>&, const LossOptions&) {};
+    auto clip = [](const std::vector<torch::Tensor>& params, const LossOptions& o) { clip_weights(params, o.clip); };
+    //        name       summary                                                   critic               generator
+    //        after step  penalty optimizer               n_critic lr    beta1 beta2
+    return std::vector<Loss>{
+        {"wgan-gp", "WGAN with gradient penalty (Gulrajani et al. 2017): Adam 1e-4, betas 0/0.9, 5 critic steps",
+         wgan_gp_critic_loss, wasserstein_generator_loss, nothing, true, OptimizerKind::kAdam, 5, 1e-4, 0.0, 0.9},
+        {"wgan", "WGAN with weight clipping (Arjovsky et al. 2017): RMSprop 5e-5, 5 critic steps",
+         wgan_critic_loss, wasserstein_generator_loss, clip, false, OptimizerKind::kRmsprop, 5, 5e-5, 0.0, 0.0},
+        {"gan", "non-saturating GAN, BCE on logits (Goodfellow et al. 2014): Adam 2e-4, betas 0.5/0.999, 1 critic step",
+         gan_critic_loss, nonsaturating_generator_loss, nothing, false, OptimizerKind::kAdam, 1, 2e-4, 0.5, 0.999},
+    };
+  }();
+  return table;
+}
+
 const std::vector<std::string>& loss_names() {
-  static const std::vector<std::string> names = {"wgan-gp", "wgan", "gan"};
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& loss : loss_table()) out.push_back(loss.name);
+    return out;
+  }();
   return names;
 }
 
-LossFunctions make_loss(const std::string& name) {
-  auto nothing = [](const std::vector<torch::Tensor>&, const LossOptions&) {};
-  if (name == "wgan-gp") return {name, wgan_gp_critic_loss, wasserstein_generator_loss, nothing};
-  if (name == "wgan") {
-    return {name, wgan_critic_loss, wasserstein_generator_loss,
-            [](const std::vector<torch::Tensor>& params, const LossOptions& o) { clip_weights(params, o.clip); }};
-  }
-  if (name == "gan") return {name, gan_critic_loss, nonsaturating_generator_loss, nothing};
-  throw UserError("--loss '" + name + "' must be one of wgan-gp, wgan, gan");
+const Loss& make_loss(const std::string& name) {
+  for (const auto& loss : loss_table())
+    if (loss.name == name) return loss;
+  std::string choices;
+  for (const auto& known : loss_names()) choices += (choices.empty() ? "" : ", ") + known;
+  throw UserError("--loss '" + name + "' must be one of " + choices);
 }
 
 }  // namespace wgan

@@ -69,7 +69,9 @@ KernelDistance kernel_distance(const torch::Tensor& features_a, const torch::Ten
   if (m < 2) throw UserError("KID needs at least 2 images per set");
   const double d = static_cast<double>(x_all.size(1));
   auto rng = at::detail::createCPUGenerator(seed);
-  auto kernel = [d](const torch::Tensor& p, const torch::Tensor& q) { return (torch::matmul(p, q.t()) / d + 1.0).pow(3); };
+  auto kernel = [d](const torch::Tensor& p, const torch::Tensor& q) {
+    return (torch::matmul(p, q.t()) / d + 1.0).pow(3);
+  };
   std::vector<double> values;
   for (int64_t s = 0; s < subsets; ++s) {
     auto x = x_all.index_select(0, torch::randperm(x_all.size(0), rng, torch::kLong).slice(0, 0, m));

@@ -62,7 +62,8 @@ void check_images(const torch::Tensor& images, int64_t channels, int64_t resolut
   if (images.dim() == 4 && images.size(1) == channels && images.size(2) == resolution && images.size(3) == resolution)
     return;
   throw UserError("critic: expected images of shape [batch, " + std::to_string(channels) + ", " +
-                  std::to_string(resolution) + ", " + std::to_string(resolution) + "], got " + c10::str(images.sizes()));
+                  std::to_string(resolution) + ", " + std::to_string(resolution) + "], got " +
+                  c10::str(images.sizes()));
 }
 
 }  // namespace
@@ -80,7 +81,8 @@ DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.l
     body->push_back("relu" + id, nn::ReLU());
     in = out;
   }
-  body->push_back("convt" + std::to_string(levels + 1), UpsampleConv(in, config.channels, /*from_1x1=*/false, /*bias=*/true));
+  body->push_back("convt" + std::to_string(levels + 1),
+                  UpsampleConv(in, config.channels, /*from_1x1=*/false, /*bias=*/true));
   body->push_back("tanh", nn::Tanh());
   body_ = register_module("body", body);
   init_dcgan_weights(*this);
@@ -114,7 +116,7 @@ torch::Tensor DcganCritic::forward(const torch::Tensor& images) {
   return body_->forward(images).view({-1});
 }
 
-SeedGenerator::SeedGenerator() {
+BlogGenerator::BlogGenerator() {
   const int64_t chans[] = {100, 512, 256, 128, 64, 3};
   for (int i = 0; i < 5; ++i) {
     convt_[i] = register_module("ConvT" + std::to_string(i + 1),
@@ -124,17 +126,17 @@ SeedGenerator::SeedGenerator() {
   init_dcgan_weights(*this);
 }
 
-torch::Tensor SeedGenerator::forward(const torch::Tensor& z) {
+torch::Tensor BlogGenerator::forward(const torch::Tensor& z) {
   auto x = as_4d_latent(z, 100);
   for (int i = 0; i < 4; ++i) x = torch::relu(norm_[i]->forward(convt_[i]->forward(x)));
   return torch::tanh(convt_[4]->forward(x));
 }
 
-SeedCritic::SeedCritic(const ModelConfig& config) {
+BlogCritic::BlogCritic(const ModelConfig& config) {
   const int64_t chans[] = {3, 64, 128, 256, 512, 1};
   for (int i = 0; i < 5; ++i) {
-    conv_[i] = register_module("conv" + std::to_string(i + 1),
-                               i < 4 ? conv(chans[i], chans[i + 1], 2, 1, false) : conv(chans[i], chans[i + 1], 1, 0, false));
+    conv_[i] = register_module("conv" + std::to_string(i + 1), i < 4 ? conv(chans[i], chans[i + 1], 2, 1, false)
+                                                                     : conv(chans[i], chans[i + 1], 1, 0, false));
     if (i < 4) {
       norm_[i] = make_norm(config.critic_norm, chans[i + 1]);
       if (!norm_[i].is_empty()) register_module("batchN" + std::to_string(i + 1), norm_[i].ptr());
@@ -143,7 +145,7 @@ SeedCritic::SeedCritic(const ModelConfig& config) {
   init_dcgan_weights(*this);
 }
 
-torch::Tensor SeedCritic::forward(const torch::Tensor& images) {
+torch::Tensor BlogCritic::forward(const torch::Tensor& images) {
   check_images(images, 3, 64);
   auto x = images;
   for (int i = 0; i < 4; ++i) {
@@ -156,13 +158,13 @@ torch::Tensor SeedCritic::forward(const torch::Tensor& images) {
 
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config) {
   validate(config);
-  if (config.arch == "seed") return std::make_shared<SeedGenerator>();
+  if (canonical_arch(config.arch) == "blog") return std::make_shared<BlogGenerator>();
   return std::make_shared<DcganGenerator>(config);
 }
 
 std::shared_ptr<CriticNet> make_critic(const ModelConfig& config) {
   validate(config);
-  if (config.arch == "seed") return std::make_shared<SeedCritic>(config);
+  if (canonical_arch(config.arch) == "blog") return std::make_shared<BlogCritic>(config);
   return std::make_shared<DcganCritic>(config);
 }
 

@@ -131,4 +131,11 @@ void ForeachAdam::advance_host_steps(int64_t steps) {
     }
 }
 
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std::vector<torch::Tensor> params,
+                                                        double lr, double beta1, double beta2) {
+  if (kind == OptimizerKind::kRmsprop)
+    return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(lr));
+  return std::make_unique<ForeachAdam>(std::move(params), torch::optim::AdamOptions(lr).betas({beta1, beta2}));
+}
+
 }  // namespace wgan

@@ -17,35 +17,6 @@ namespace fs = std::filesystem;
 
 namespace wgan {
 
-namespace {
-
-// "SEED_A,SEED_B" -> the two seeds; UserError naming --interpolate otherwise.
-std::pair<uint64_t, uint64_t> parse_seed_pair(const std::string& text) {
-  const auto comma = text.find(',');
-  const bool well_formed = comma != std::string::npos && comma > 0 && comma + 1 < text.size() &&
-                           text.find_first_not_of("0123456789,") == std::string::npos &&
-                           text.find(',', comma + 1) == std::string::npos;
-  if (!well_formed) throw UserError("--interpolate '" + text + "' must be SEED_A,SEED_B (two non-negative integers)");
-  try {
-    return {std::stoull(text.substr(0, comma)), std::stoull(text.substr(comma + 1))};
-  } catch (const std::out_of_range&) {
-    throw UserError("--interpolate '" + text + "': a seed is larger than 64 bits");
-  }
-}
-
-}  // namespace
-
-void validate(const SampleConfig& c) {
-  if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
-  if (c.num <= 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
-  if (c.nrow <= 0) throw UserError("--nrow must be positive");
-  if (c.batch <= 0) throw UserError("--batch must be positive");
-  if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
-  if (!c.interpolate.empty()) {
-    parse_seed_pair(c.interpolate);
-    if (c.steps < 2 || c.steps > 1024) throw UserError("--steps must be in 2..1024");
-  }
-}
 
 LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device) {
   const std::string file = resolve_checkpoint(checkpoint_or_run_dir);
@@ -63,10 +34,10 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   return loaded;
 }
 
-LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device device) {
+LoadedGenerator load_blog_generator(const std::string& torch_file, torch::Device device) {
   const auto tensors = load_torch_file(torch_file);
   LoadedGenerator loaded;
-  loaded.config.model.arch = "seed";
+  loaded.config.model.arch = "blog";
   loaded.config.model.resolution = 64;
   loaded.config.model.channels = 3;
   loaded.source = torch_file;
@@ -75,24 +46,17 @@ LoadedGenerator load_seed_generator(const std::string& torch_file, torch::Device
   torch::NoGradGuard no_grad;
   for (auto& [name, target] : module_state(*loaded.net)) {
     auto it = by_name.find(name);
-    if (it == by_name.end()) throw UserError(torch_file + " lacks " + name + ": not the seed's Generator state dict");
+    if (it == by_name.end())
+      throw UserError(torch_file + " lacks " + name + ": not the blog post's Generator state dict");
     if (it->second.sizes() != target.sizes()) {
-      throw UserError(torch_file + ": " + name + " has shape " + c10::str(it->second.sizes()) + ", the seed's Generator has " +
-                      c10::str(target.sizes()));
+      throw UserError(torch_file + ": " + name + " has shape " + c10::str(it->second.sizes()) +
+                      ", the blog post's Generator has " + c10::str(target.sizes()));
     }
     target.copy_(it->second);
   }
   loaded.net->to(device);
   loaded.net->eval();
   return loaded;
-}
-
-void export_generator(const std::string& checkpoint_or_run_dir, bool use_ema, const std::string& to) {
-  if (to.empty()) throw UserError("--to FILE.pt is required");
-  auto loaded = load_generator(checkpoint_or_run_dir, use_ema, torch::kCPU);
-  const auto parent = fs::path(to).parent_path();
-  if (!parent.empty()) ensure_writable_dir(parent.string());
-  save_torch_state_dict(to, module_state(*loaded.net));
 }
 
 torch::Tensor latent_for_seed(uint64_t seed, int64_t latent_dim) {
@@ -125,49 +89,6 @@ torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uin
     chunks.push_back(net.forward(z.narrow(0, start, std::min(batch, count - start)).to(device)).cpu());
   }
   return torch::cat(chunks);
-}
-
-std::vector<std::string> run_sample(const SampleConfig& c) {
-  validate(c);
-  const auto device = resolve_device(c.device);
-  if (!c.arch.empty() && c.arch != "seed") throw UserError("--arch '" + c.arch + "': only seed is read from a PyTorch file");
-  auto loaded = c.arch == "seed" ? load_seed_generator(c.checkpoint, device) : load_generator(c.checkpoint, c.use_ema, device);
-  torch::Tensor images;
-  int64_t nrow = c.nrow;
-  if (!c.interpolate.empty()) {
-    const auto [seed_a, seed_b] = parse_seed_pair(c.interpolate);
-    const int64_t latent = loaded.config.model.latent_dim;
-    auto path = slerp_path(latent_for_seed(seed_a, latent), latent_for_seed(seed_b, latent), c.steps);
-    torch::NoGradGuard no_grad;
-    images = loaded.net->forward(path.to(device)).cpu();
-    nrow = c.steps;  // one strip
-  } else {
-    images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
-  }
-  const int64_t count = images.size(0);
-  std::vector<std::string> written;
-  if (!c.out_dir.empty()) {
-    ensure_writable_dir(c.out_dir);
-    for (int64_t i = 0; i < count; ++i) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
-      const std::string path = (fs::path(c.out_dir) / name).string();
-      GridOptions single;
-      single.nrow = 1;
-      single.padding = 0;
-      write_png(path, make_grid(images.narrow(0, i, 1), single));
-      written.push_back(path);
-    }
-  } else {
-    const std::string path = c.grid.empty() ? "samples.png" : c.grid;
-    const auto parent = fs::path(path).parent_path();
-    if (!parent.empty()) ensure_writable_dir(parent.string());
-    GridOptions grid;
-    grid.nrow = nrow;
-    write_png(path, make_grid(images, grid));
-    written.push_back(path);
-  }
-  return written;
 }
 
 }  // namespace wgan

@@ -2,15 +2,113 @@
 
 #include <cmath>
 
+#include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
 #include "wgan/train/precision.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
 
-void validate(const TrainConfig& c, bool image_shape_known) {
-  validate(c.model, image_shape_known);
-  make_loss(c.loss);  // throws for an unknown --loss
+namespace {
+
+// A given option replaces the value (for optional fields too: their override has the same type).
+template <typename T, typename G>
+void apply(T& target, const G& given) {
+  if (given) target = *given;
+}
+
+template <typename T>
+nlohmann::json json_value(const T& value) {
+  return value;
+}
+template <typename T>
+nlohmann::json json_value(const std::optional<T>& value) {
+  return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+}
+
+template <typename T>
+void read_json(const nlohmann::json& j, const char* key, T& out) {
+  if (j.contains(key)) out = j.at(key).get<T>();
+}
+template <typename T>
+void read_json(const nlohmann::json& j, const char* key, std::optional<T>& out) {
+  if (j.contains(key) && !j.at(key).is_null()) out = j.at(key).get<T>();
+}
+
+void apply_all(TrainConfig& c, const TrainOverrides& given) {
+#define WGAN_OPTION(field, type, default_value, rule, flag) apply(c.model.field, given.model.field);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+#define WGAN_OPTION(field, type, default_value, rule, flag) apply(c.field, given.field);
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  c.model.arch = canonical_arch(c.model.arch);
+}
+
+}  // namespace
+
+std::vector<std::string> resumable_flags() {
+  std::vector<std::string> flags;
+#define WGAN_OPTION(field, type, default_value, rule, flag) \
+  if (ResumeRule::rule != ResumeRule::kFixed) flags.push_back(flag);
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  return flags;
+}
+
+std::vector<std::string> train_option_flags() {
+  std::vector<std::string> flags;
+#define WGAN_OPTION(field, type, default_value, rule, flag) flags.push_back(flag);
+#include "wgan/models/model_options.def"
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  return flags;
+}
+
+TrainConfig new_run_config(const TrainOverrides& given) {
+  TrainConfig c;
+  apply_all(c, given);
+  return c;
+}
+
+TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given) {
+  auto refuse = [](const char* flag) {
+    std::string allowed;
+    for (const auto& f : resumable_flags()) allowed += (allowed.empty() ? "" : ", ") + f;
+    throw UserError(std::string(flag) + " cannot be changed when resuming: the checkpoint fixes it (these may "
+                    "change: " + allowed + ", --name)");
+  };
+#define WGAN_OPTION(field, type, default_value, rule, flag) \
+  if (given.model.field) refuse(flag);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+#define WGAN_OPTION(field, type, default_value, rule, flag) \
+  if (given.field && ResumeRule::rule == ResumeRule::kFixed) refuse(flag);
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  TrainConfig c = saved;
+  if (given.length_given()) c.kimg = c.steps = c.epochs = std::nullopt;  // the new length replaces the old
+  apply_all(c, given);
+  return c;
+}
+
+void apply_cpu_defaults(TrainConfig& c, const TrainOverrides& given, torch::Device device) {
+  if (c.model.arch == "blog" || !device.is_cpu()) return;
+  if (!given.model.width) c.model.width = kCpuDefaultWidth;
+  if (!given.lr && c.loss == "wgan-gp") c.lr = kCpuDefaultLearningRate;
+}
+
+int64_t effective_check_every(const TrainConfig& c, torch::Device device) {
+  if (c.check_every > 0) return c.check_every;
+  return device.is_cuda() ? c.log_every : 1;
+}
+
+void check_options(const TrainConfig& c, torch::Device device, int world_size, bool sync_bn) {
+  // ---- Values, one flag at a time.
+  validate(c.model, /*image_shape_known=*/false);  // the shape comes from the data: check_data_fits
+  const Loss& loss = make_loss(c.loss);           // throws for an unknown --loss
+  if (c.data.empty()) throw UserError("--data must not be empty");
+  if (c.max_images < 0) throw UserError("--max-images must be >= 0");
   if (c.batch <= 0) throw UserError("--batch " + std::to_string(c.batch) + " must be positive");
   if (c.n_critic && *c.n_critic <= 0) throw UserError("--n-critic must be positive");
   if (c.lr && !(*c.lr > 0 && std::isfinite(*c.lr))) throw UserError("--lr must be a positive number");
@@ -20,7 +118,12 @@ void validate(const TrainConfig& c, bool image_shape_known) {
   if (!(c.clip > 0)) throw UserError("--clip must be positive");
   if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
-  if (c.max_images < 0) throw UserError("--max-images must be >= 0");
+  if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
+  const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
+  if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
+  if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");
+  if (c.steps && *c.steps <= 0) throw UserError("--steps must be positive");
+  if (c.epochs && !(*c.epochs > 0)) throw UserError("--epochs must be positive");
   if (c.threads < 0) throw UserError("--threads must be >= 0");
   if (c.device != "cpu" && c.device != "cuda" && c.device != "auto") {
     throw UserError("--device '" + c.device + "' must be cpu, cuda or auto");
@@ -29,12 +132,7 @@ void validate(const TrainConfig& c, bool image_shape_known) {
   if (c.gpu_data != "auto" && c.gpu_data != "on" && c.gpu_data != "off")
     throw UserError("--gpu-data '" + c.gpu_data + "' must be auto, on or off");
   if (c.check_every < 0) throw UserError("--check-every must be >= 0 (0 = automatic)");
-  if (c.data.empty()) throw UserError("--data must not be empty");
-  const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
-  if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
-  if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");
-  if (c.steps && *c.steps <= 0) throw UserError("--steps must be positive");
-  if (c.epochs && !(*c.epochs > 0)) throw UserError("--epochs must be positive");
+  if (c.run_dir.empty()) throw UserError("--run-dir must not be empty");
   if (c.log_every <= 0) throw UserError("--log-every must be positive");
   if (c.sample_every <= 0) throw UserError("--sample-every must be positive");
   if (c.checkpoint_every <= 0) throw UserError("--checkpoint-every must be positive");
@@ -43,28 +141,62 @@ void validate(const TrainConfig& c, bool image_shape_known) {
   if (c.grid_nrow <= 0) throw UserError("--nrow must be positive");
   if (c.metrics_every_kimg < 0) throw UserError("--metrics-every must be >= 0 (0 = only at the end)");
   if (c.metrics_num < 2) throw UserError("--metrics-num must be at least 2");
-  if (c.run_dir.empty()) throw UserError("--run-dir must not be empty");
+
+  // ---- What the device allows.
+  if (c.gpu_data == "on" && !device.is_cuda())
+    throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device.str());
+  if (c.cuda_graph) {
+    if (!device.is_cuda()) throw UserError("--cuda-graph needs a GPU (--device cuda); the run is on " + device.str());
+    if (c.gpu_data == "off") throw UserError("--cuda-graph needs the dataset on the GPU (--gpu-data auto or on)");
+    if (c.gp_every != 1) throw UserError("--cuda-graph records one fixed iteration: use it with --gp-every 1");
+    if (loss.optimizer != OptimizerKind::kAdam)
+      throw UserError("--cuda-graph supports the Adam losses, not --loss " + c.loss);
+    if (effective_check_every(c, device) == 1)
+      throw UserError("--cuda-graph reads the losses every --check-every steps; 1 would wait for the GPU each step");
+  }
+
+  // ---- What several ranks allow.
+  if (world_size > 1) {
+    if (c.batch % world_size != 0)
+      throw UserError("--batch " + std::to_string(c.batch) + " (the total over all ranks) must be divisible by the " +
+                      std::to_string(world_size) + " ranks");
+    if (c.cuda_graph) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
+  }
+  if (sync_bn && c.model.arch == "blog") throw UserError("--sync-bn works with --arch dcgan only");
+}
+
+void check_data_fits(const TrainConfig& c, const ImageDataset& data, const TrainOverrides& given,
+                     torch::Device device) {
+  // Resolution and channels come from the data; a flag that disagrees is an error, not a silent resize.
+  const std::tuple<const char*, std::optional<int64_t>, int64_t> shape_flags[] = {
+      {"--resolution", given.model.resolution, data.resolution()},
+      {"--channels", given.model.channels, data.channels()}};
+  for (const auto& [flag, wanted, actual] : shape_flags) {
+    if (wanted && *wanted != actual) {
+      throw UserError(std::string(flag) + " " + std::to_string(*wanted) + " does not match the dataset (" +
+                      data.name + " is " + std::to_string(data.resolution()) + "x" + std::to_string(data.resolution()) +
+                      " with " + std::to_string(data.channels()) +
+                      " channel(s)): drop the flag, or train on a dataset prepared at that size");
+    }
+  }
+  if (c.model.resolution != data.resolution() || c.model.channels != data.channels()) {
+    throw UserError("the dataset is " + std::to_string(data.resolution()) + "x" + std::to_string(data.resolution()) +
+                    " with " + std::to_string(data.channels()) + " channel(s) but the model expects --resolution " +
+                    std::to_string(c.model.resolution) + " --channels " + std::to_string(c.model.channels));
+  }
+  check_image_shape(c.model);
+  if (c.cuda_graph && device.is_cuda() && c.gpu_data == "auto" && !DeviceBatches::fits(data))
+    throw UserError("--cuda-graph needs the dataset on the GPU, and " + data.name + " is too large for --gpu-data "
+                    "auto: pass --gpu-data on, or drop --cuda-graph");
 }
 
 void resolve(TrainConfig& c, int64_t dataset_size) {
-  validate(c);
-  if (c.loss == "wgan-gp") {
-    if (!c.n_critic) c.n_critic = 5;
-    if (!c.lr) c.lr = 1e-4;
-    if (!c.beta1) c.beta1 = 0.0;
-    if (!c.beta2) c.beta2 = 0.9;
-  } else if (c.loss == "wgan") {
-    if (!c.n_critic) c.n_critic = 5;
-    if (!c.lr) c.lr = 5e-5;  // RMSprop, as the WGAN paper; betas unused
-    if (!c.beta1) c.beta1 = 0.0;
-    if (!c.beta2) c.beta2 = 0.0;
-  } else {
-    if (!c.n_critic) c.n_critic = 1;
-    if (!c.lr) c.lr = 2e-4;
-    if (!c.beta1) c.beta1 = 0.5;
-    if (!c.beta2) c.beta2 = 0.999;
-  }
-  if (!c.kimg && !c.steps && !c.epochs) c.steps = 2000;  // the default length
+  const Loss& loss = make_loss(c.loss);
+  if (!c.n_critic) c.n_critic = loss.n_critic;
+  if (!c.lr) c.lr = loss.lr;
+  if (!c.beta1) c.beta1 = loss.beta1;
+  if (!c.beta2) c.beta2 = loss.beta2;
+  if (!c.kimg && !c.steps && !c.epochs) c.steps = kDefaultSteps;
   const double images_per_step = static_cast<double>(c.batch * *c.n_critic);
   if (c.steps) {
     c.total_steps = *c.steps;
@@ -77,126 +209,31 @@ void resolve(TrainConfig& c, int64_t dataset_size) {
   if (c.total_steps <= 0) c.total_steps = 1;
 }
 
-namespace {
-
-template <typename T>
-nlohmann::json optional_json(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-template <typename T>
-void read_optional(const nlohmann::json& j, const char* key, std::optional<T>& out) {
-  if (j.contains(key) && !j.at(key).is_null()) out = j.at(key).get<T>();
-}
-
-template <typename T>
-void read_value(const nlohmann::json& j, const char* key, T& out) {
-  if (j.contains(key)) out = j.at(key).get<T>();
-}
-
-}  // namespace
-
 nlohmann::json to_json(const TrainConfig& c) {
-  return {
-      {"model",
-       {{"arch", c.model.arch},
-        {"resolution", c.model.resolution},
-        {"channels", c.model.channels},
-        {"latent_dim", c.model.latent_dim},
-        {"width", c.model.width},
-        {"critic_norm", c.model.critic_norm}}},
-      {"data", c.data},
-      {"data_dir", c.data_dir},
-      {"max_images", c.max_images},
-      {"xflip", c.xflip},
-      {"loss", c.loss},
-      {"gp_lambda", c.gp_lambda},
-      {"gp_every", c.gp_every},
-      {"clip", c.clip},
-      {"batch", c.batch},
-      {"n_critic", optional_json(c.n_critic)},
-      {"lr", optional_json(c.lr)},
-      {"beta1", optional_json(c.beta1)},
-      {"beta2", optional_json(c.beta2)},
-      {"ema_kimg", c.ema_kimg},
-      {"ema_rampup", c.ema_rampup},
-      {"kimg", optional_json(c.kimg)},
-      {"steps", optional_json(c.steps)},
-      {"epochs", optional_json(c.epochs)},
-      {"total_steps", c.total_steps},
-      {"seed", c.seed},
-      {"threads", c.threads},
-      {"device", c.device},
-      {"precision", c.precision},
-      {"channels_last", c.channels_last},
-      {"gpu_data", c.gpu_data},
-      {"check_every", c.check_every},
-      {"cuda_graph", c.cuda_graph},
-      {"run_dir", c.run_dir},
-      {"log_every", c.log_every},
-      {"sample_every", c.sample_every},
-      {"checkpoint_every", c.checkpoint_every},
-      {"keep_checkpoints", c.keep_checkpoints},
-      {"sample_count", c.sample_count},
-      {"grid_nrow", c.grid_nrow},
-      {"metrics", c.metrics},
-      {"metrics_every_kimg", c.metrics_every_kimg},
-      {"metrics_num", c.metrics_num},
-      {"classifier", c.classifier},
-      {"inception", c.inception},
-  };
+  nlohmann::json model;
+#define WGAN_OPTION(field, type, default_value, rule, flag) model[#field] = json_value(c.model.field);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+  nlohmann::json j = {{"model", model}, {"total_steps", c.total_steps}};
+#define WGAN_OPTION(field, type, default_value, rule, flag) j[#field] = json_value(c.field);
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  return j;
 }
 
 TrainConfig train_config_from_json(const nlohmann::json& j) {
   TrainConfig c;
   if (j.contains("model")) {
-    const auto& m = j.at("model");
-    read_value(m, "arch", c.model.arch);
-    read_value(m, "resolution", c.model.resolution);
-    read_value(m, "channels", c.model.channels);
-    read_value(m, "latent_dim", c.model.latent_dim);
-    read_value(m, "width", c.model.width);
-    read_value(m, "critic_norm", c.model.critic_norm);
+    const auto& model = j.at("model");
+#define WGAN_OPTION(field, type, default_value, rule, flag) read_json(model, #field, c.model.field);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
   }
-  read_value(j, "data", c.data);
-  read_value(j, "data_dir", c.data_dir);
-  read_value(j, "max_images", c.max_images);
-  read_value(j, "xflip", c.xflip);
-  read_value(j, "loss", c.loss);
-  read_value(j, "gp_lambda", c.gp_lambda);
-  read_value(j, "gp_every", c.gp_every);
-  read_value(j, "clip", c.clip);
-  read_value(j, "batch", c.batch);
-  read_optional(j, "n_critic", c.n_critic);
-  read_optional(j, "lr", c.lr);
-  read_optional(j, "beta1", c.beta1);
-  read_optional(j, "beta2", c.beta2);
-  read_value(j, "ema_kimg", c.ema_kimg);
-  read_value(j, "ema_rampup", c.ema_rampup);
-  read_optional(j, "kimg", c.kimg);
-  read_optional(j, "steps", c.steps);
-  read_optional(j, "epochs", c.epochs);
-  read_value(j, "total_steps", c.total_steps);
-  read_value(j, "seed", c.seed);
-  read_value(j, "threads", c.threads);
-  read_value(j, "device", c.device);
-  read_value(j, "precision", c.precision);
-  read_value(j, "channels_last", c.channels_last);
-  read_value(j, "gpu_data", c.gpu_data);
-  read_value(j, "check_every", c.check_every);
-  read_value(j, "cuda_graph", c.cuda_graph);
-  read_value(j, "run_dir", c.run_dir);
-  read_value(j, "log_every", c.log_every);
-  read_value(j, "sample_every", c.sample_every);
-  read_value(j, "checkpoint_every", c.checkpoint_every);
-  read_value(j, "keep_checkpoints", c.keep_checkpoints);
-  read_value(j, "sample_count", c.sample_count);
-  read_value(j, "grid_nrow", c.grid_nrow);
-  read_value(j, "metrics", c.metrics);
-  read_value(j, "metrics_every_kimg", c.metrics_every_kimg);
-  read_value(j, "metrics_num", c.metrics_num);
-  read_value(j, "classifier", c.classifier);
-  read_value(j, "inception", c.inception);
+#define WGAN_OPTION(field, type, default_value, rule, flag) read_json(j, #field, c.field);
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  read_json(j, "total_steps", c.total_steps);
+  c.model.arch = canonical_arch(c.model.arch);  // checkpoints from before the rename say "seed"
   return c;
 }
 

@@ -8,8 +8,9 @@
 
 #include "wgan/io/image_grid.h"
 #include "wgan/train/foreach_adam.h"
+#include "wgan/train/moving_average.h"
 #include "wgan/train/precision.h"
-#include "wgan/io/report.h"
+#include "wgan/io/report_command.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 #include "wgan/util/progress.h"
@@ -45,6 +46,8 @@ int g_default_cuda_index = 0;
 void set_default_cuda_index(int index) { g_default_cuda_index = index; }
 
 torch::Device resolve_device(const std::string& name) {
+  if (name != "cpu" && name != "cuda" && name != "auto")
+    throw UserError("--device '" + name + "' must be cpu, cuda or auto");
   if (name == "cpu") return torch::kCPU;
   const bool has_cuda = torch::cuda::is_available();
   const auto cuda = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(g_default_cuda_index));
@@ -57,13 +60,6 @@ torch::Device resolve_device(const std::string& name) {
 
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(const TrainConfig& c, std::vector<torch::Tensor> params) {
-  if (c.loss == "wgan") {
-    return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(*c.lr));
-  }
-  return std::make_unique<ForeachAdam>(std::move(params), torch::optim::AdamOptions(*c.lr).betas({*c.beta1, *c.beta2}));
-}
-
 void set_requires_grad(torch::nn::Module& module, bool on) {
   for (auto& p : module.parameters()) p.requires_grad_(on);
 }
@@ -75,13 +71,6 @@ torch::Tensor squared_grad_norm(torch::nn::Module& module) {
     if (p.grad().defined()) grads.push_back(p.grad());
   if (grads.empty()) return torch::zeros({}, module.parameters().front().options());
   return torch::stack(at::_foreach_norm(grads)).pow(2).sum();
-}
-
-// The generator's BatchNorm statistics are copied, not averaged, into its moving average.
-void copy_buffers(torch::nn::Module& from, torch::nn::Module& to) {
-  auto source = from.buffers();
-  auto target = to.buffers();
-  for (size_t i = 0; i < source.size(); ++i) target[i].copy_(source[i]);
 }
 
 // A forward pass under autocast when bf16 is on, returned as float32 (a no-op in fp32) so that
@@ -106,39 +95,35 @@ void to_channels_last(torch::nn::Module& module) {
 }  // namespace
 
 Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
+    : Trainer(std::move(config), dataset, [quiet] {
+        TrainerSetup setup;
+        setup.quiet = quiet;
+        return setup;
+      }()) {}
+
+Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup setup)
     : config_(std::move(config)),
       dataset_(dataset),
-      quiet_(quiet),
+      quiet_(setup.quiet),
       device_(resolve_device(config_.device)),
       loss_(make_loss(config_.loss)),
       batcher_(dataset, config_.batch, config_.seed, config_.xflip),
       prefetcher_([this](int64_t index) { return batcher_.batch(index); }),
       local_batch_(config_.batch) {
-  validate(config_);
-  if (config_.model.resolution != dataset.resolution() || config_.model.channels != dataset.channels()) {
-    throw UserError("the dataset is " + std::to_string(dataset.resolution()) + "x" +
-                    std::to_string(dataset.resolution()) + " with " + std::to_string(dataset.channels()) +
-                    " channel(s) but the model expects --resolution " + std::to_string(config_.model.resolution) +
-                    " --channels " + std::to_string(config_.model.channels));
-  }
+  // ---- How the step runs: the loss's options, precision, memory layout, host reads.
   loss_options_.gp_lambda = config_.gp_lambda;
   loss_options_.clip = config_.clip;
   loss_options_.joint_pass = config_.model.critic_norm != "batch";  // per-sample critics only
-  // auto becomes what was chosen, so config.json and the checkpoints record it.
-  std::string precision_notice;
+  std::string precision_notice;  // auto becomes what was chosen, so config.json and checkpoints record it
   config_.precision = resolve_precision(config_.precision, device_, &precision_notice);
   if (!precision_notice.empty() && !quiet_) std::cerr << precision_notice << "\n";
   bf16_ = wants_bf16(config_.precision);
   channels_last_ = config_.channels_last;
-  check_every_ = config_.check_every > 0 ? config_.check_every : (device_.is_cuda() ? config_.log_every : 1);
-  if (config_.gpu_data == "on" && !device_.is_cuda())
-    throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device_.str());
-  if (config_.model.critic_norm == "batch" && config_.loss == "wgan-gp" && !quiet_) {
-    std::cerr << "warning: --critic-norm batch mixes samples inside a batch, so the gradient penalty is no longer "
-                 "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
-  }
+  check_every_ = effective_check_every(config_, device_);
   if (device_.is_cuda()) at::globalContext().setBenchmarkCuDNN(true);  // fixed shapes: let cuDNN pick its fastest
   if (device_.is_cuda()) timer_.set_sync([] { torch::cuda::synchronize(); });  // per-phase times mean GPU time too
+
+  // ---- Networks, the moving average and the fixed z, from --seed.
   torch::manual_seed(config_.seed);
   generator_ = make_generator(config_.model);
   critic_ = make_critic(config_.model);
@@ -152,6 +137,8 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   auto z_generator = at::detail::createCPUGenerator(config_.seed + 7919);
   fixed_z_ = torch::randn({config_.sample_count, config_.model.latent_dim}, z_generator,
                           torch::TensorOptions().dtype(torch::kFloat32));
+
+  // ---- Onto the device, with the data there too when it fits (--gpu-data).
   generator_->to(device_);
   critic_->to(device_);
   if (generator_ema_) generator_ema_->to(device_);
@@ -162,20 +149,18 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet)
   }
   if (device_.is_cuda() && (config_.gpu_data == "on" || (config_.gpu_data == "auto" && DeviceBatches::fits(dataset))))
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
-  pending_ = torch::zeros({6}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
-  if (config_.cuda_graph) {
-    if (!device_.is_cuda()) throw UserError("--cuda-graph needs a GPU (--device cuda); the run is on " + device_.str());
-    if (!device_batches_)
-      throw UserError("--cuda-graph needs the dataset on the GPU (--gpu-data auto or on)");
-    if (config_.gp_every != 1) throw UserError("--cuda-graph records one fixed iteration: use it with --gp-every 1");
-    if (config_.loss == "wgan") throw UserError("--cuda-graph supports the Adam losses (wgan-gp, gan), not --loss wgan");
-    if (check_every_ == 1)
-      throw UserError("--cuda-graph reads the losses every --check-every steps; 1 would wait for the GPU each step");
-    step_graph_ = std::make_unique<StepGraph>();
-  }
+  pending_ = torch::zeros({kPendingSlots}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
+  if (config_.cuda_graph) step_graph_ = std::make_unique<StepGraph>();
   fixed_z_ = fixed_z_.to(device_);
-  generator_opt_ = make_optimizer(config_, generator_->parameters());
-  critic_opt_ = make_optimizer(config_, critic_->parameters());
+
+  // ---- Optimizers, as the loss trains.
+  const auto optimizer = loss_.optimizer;
+  generator_opt_ = make_optimizer(optimizer, generator_->parameters(), *config_.lr, *config_.beta1, *config_.beta2);
+  critic_opt_ = make_optimizer(optimizer, critic_->parameters(), *config_.lr, *config_.beta1, *config_.beta2);
+
+  // ---- From a checkpoint, then across the ranks (rank 0's weights win).
+  if (!setup.resume_from.empty()) resume(setup.resume_from);
+  if (setup.group) join_group(std::move(setup.group));
 }
 
 void Trainer::resume(const std::string& checkpoint_file) {
@@ -200,14 +185,10 @@ void Trainer::resume(const std::string& checkpoint_file) {
   last_checkpoint_ = checkpoint_file;
 }
 
-void Trainer::set_process_group(std::shared_ptr<ProcessGroup> group) {
+void Trainer::join_group(std::shared_ptr<ProcessGroup> group) {
   group_ = std::move(group);
-  if (!group_ || group_->world_size() == 1) return;
+  if (group_->world_size() == 1) return;
   const int world = group_->world_size();
-  if (config_.batch % world != 0)
-    throw UserError("--batch " + std::to_string(config_.batch) + " (the total over all ranks) must be divisible by "
-                    "the " + std::to_string(world) + " ranks");
-  if (step_graph_) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
   local_batch_ = config_.batch / world;
   batcher_.set_shard(group_->rank(), world);
   broadcast_module(*group_, *generator_);
@@ -223,13 +204,18 @@ torch::Tensor Trainer::my_share(const torch::Tensor& whole) const {
   return whole.narrow(0, group_->rank() * local_batch_, local_batch_);
 }
 
-void Trainer::check_finite(double value, const char* term) const {
-  if (std::isfinite(value)) return;
-  std::string message = "training diverged at step " + std::to_string(state_.step + 1) + ": " + term + " is " +
-                        (std::isnan(value) ? "NaN" : "Inf") + "; nothing was saved from this step";
-  message += last_checkpoint_.empty() ? " (no checkpoint was written yet)"
-                                      : "; the last good checkpoint is " + last_checkpoint_;
+void Trainer::diverged(const std::string& when, const char* term, double value, const std::string& detail) const {
+  std::string message =
+      "training diverged " + when + ": " + term + " is " + (std::isnan(value) ? "NaN" : "Inf") + detail;
+  message += last_checkpoint_.empty() ? "; no checkpoint was written yet"
+                                      : "; the last good checkpoint is " + last_checkpoint_ +
+                                            " (wgan train --resume " + config_.run_dir + " continues from it)";
   throw TrainingDiverged(message);
+}
+
+void Trainer::check_finite(double value, const char* term) const {
+  if (!std::isfinite(value))
+    diverged("at step " + std::to_string(state_.step + 1), term, value, "; nothing was saved from this step");
 }
 
 torch::Tensor Trainer::next_real_batch() {
@@ -255,24 +241,21 @@ void Trainer::read_pending(StepStats& stats) {
   auto v = pending_.to(torch::kCPU, /*non_blocking=*/false, /*copy=*/true);  // a copy even on the CPU
   pending_.zero_();
   const double* x = v.data_ptr<double>();
-  const std::string span = "between steps " + std::to_string(pending_first_step_) + " and " +
-                           std::to_string(state_.step);
-  const std::pair<int, const char*> terms[] = {{0, "critic loss"}, {1, "gradient penalty"}, {3, "critic gradient"},
-                                               {4, "generator loss"}, {5, "generator gradient"}};
+  const std::pair<PendingSlot, const char*> terms[] = {{kCriticLoss, "critic loss"},
+                                                       {kPenalty, "gradient penalty"},
+                                                       {kCriticGradientCheck, "critic gradient"},
+                                                       {kGeneratorLoss, "generator loss"},
+                                                       {kGeneratorGradientCheck, "generator gradient"}};
   for (const auto& [slot, term] : terms) {
     if (std::isfinite(x[slot])) continue;
-    std::string message = "training diverged " + span + ": " + term + " became " +
-                          (std::isnan(x[slot]) ? "NaN" : "Inf") + " (checked every " +
-                          std::to_string(check_every_) + " steps; --check-every 1 checks each step)";
-    message += last_checkpoint_.empty() ? "; no checkpoint was written yet"
-                                        : "; the last good checkpoint is " + last_checkpoint_;
-    throw TrainingDiverged(message);
+    diverged("between steps " + std::to_string(pending_first_step_) + " and " + std::to_string(state_.step), term,
+             x[slot], " (checked every " + std::to_string(check_every_) + " steps; --check-every 1 checks each step)");
   }
   const double critic_steps = static_cast<double>(*config_.n_critic);
-  stats.critic_loss = x[0] / critic_steps;
-  stats.penalty = x[1] / critic_steps;
-  stats.wasserstein = x[2] / critic_steps;
-  stats.generator_loss = x[4];
+  stats.critic_loss = x[kCriticLoss] / critic_steps;
+  stats.penalty = x[kPenalty] / critic_steps;
+  stats.wasserstein = x[kWasserstein] / critic_steps;
+  stats.generator_loss = x[kGeneratorLoss];
   stats.count = pending_steps_;
   pending_steps_ = 0;
 }
@@ -291,7 +274,7 @@ void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& st
   const bool penalty_step = state_.real_batches % config_.gp_every == 0;
   loss_options_.gp_lambda = penalty_step ? config_.gp_lambda * static_cast<double>(config_.gp_every) : 0.0;
   // Distributed: the interpolation weights too are one draw for the whole batch, then sliced.
-  if (group_ && group_->world_size() > 1 && config_.loss == "wgan-gp" && loss_options_.gp_lambda > 0)
+  if (group_ && group_->world_size() > 1 && loss_.gradient_penalty && loss_options_.gp_lambda > 0)
     loss_options_.alpha = my_share(torch::rand({config_.batch}, float_opts));
   auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
   timer_.lap("3 critic forward: real, fake, penalty gradient");
@@ -308,16 +291,16 @@ void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& st
   if (eager) {
     auto v = row.to(torch::kCPU);
     const double* x = v.data_ptr<double>();
-    check_finite(x[0] - x[1], "critic loss (real/fake term)");
-    check_finite(x[1], "gradient penalty");
-    check_finite(x[3], "critic gradient");
-    stats.critic_loss += x[0] / static_cast<double>(*config_.n_critic);
-    stats.penalty += x[1] / static_cast<double>(*config_.n_critic);
-    stats.wasserstein += x[2] / static_cast<double>(*config_.n_critic);
+    check_finite(x[kCriticLoss] - x[kPenalty], "critic loss (real/fake term)");
+    check_finite(x[kPenalty], "gradient penalty");
+    check_finite(x[kCriticGradientCheck], "critic gradient");
+    stats.critic_loss += x[kCriticLoss] / static_cast<double>(*config_.n_critic);
+    stats.penalty += x[kPenalty] / static_cast<double>(*config_.n_critic);
+    stats.wasserstein += x[kWasserstein] / static_cast<double>(*config_.n_critic);
   } else {
     torch::NoGradGuard no_grad;
-    row.narrow(0, 3, 1).mul_(0);
-    pending_.narrow(0, 0, 4).add_(row);
+    row.narrow(0, kCriticGradientCheck, 1).mul_(0);
+    pending_.narrow(0, kCriticLoss, 4).add_(row);
   }
   critic_opt_->step();
   loss_.after_critic_step(critic_->parameters(), loss_options_);
@@ -328,7 +311,8 @@ void Trainer::generator_update(bool eager, StepStats& stats) {
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
   // The critic's weights are frozen so their gradients are not computed.
   set_requires_grad(*critic_, false);
-  auto g_loss = loss_.generator(score(generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)))));
+  auto g_loss =
+      loss_.generator(score(generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)))));
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
@@ -348,7 +332,7 @@ void Trainer::generator_update(bool eager, StepStats& stats) {
   } else {
     torch::NoGradGuard no_grad;
     g_row.narrow(0, 1, 1).mul_(0);
-    pending_.narrow(0, 4, 2).add_(g_row);
+    pending_.narrow(0, kGeneratorLoss, 2).add_(g_row);
   }
   generator_opt_->step();
   timer_.lap("6 generator step (forward, backward, optimizer)");
@@ -393,7 +377,8 @@ StepStats Trainer::train_step() {
 double Trainer::ema_beta() const {
   // Half-life in images, ramped up early so the average does not drag in the random start.
   double half_life = config_.ema_kimg * 1000.0;
-  if (config_.ema_rampup > 0) half_life = std::min(half_life, static_cast<double>(state_.g_images) * config_.ema_rampup);
+  if (config_.ema_rampup > 0)
+    half_life = std::min(half_life, static_cast<double>(state_.g_images) * config_.ema_rampup);
   return std::pow(0.5, static_cast<double>(config_.batch) / std::max(half_life, 1e-8));
 }
 
@@ -423,18 +408,12 @@ void Trainer::graph_step() {
     step_graph_->capture([this, n] {
       StepStats unused;
       for (int64_t i = 0; i < n; ++i) {
-        auto real = device_batches_->gather(graph_indices_[i], graph_flips_.defined() ? graph_flips_[i] : torch::Tensor(),
-                                            channels_last_);
+        auto real = device_batches_->gather(graph_indices_[i],
+                                            graph_flips_.defined() ? graph_flips_[i] : torch::Tensor(), channels_last_);
         critic_update(real, /*eager=*/false, unused);
       }
       generator_update(/*eager=*/false, unused);
-      if (generator_ema_) {
-        torch::NoGradGuard no_grad;
-        auto ema_params = generator_ema_->parameters();
-        auto params = generator_->parameters();
-        for (size_t i = 0; i < params.size(); ++i) ema_params[i].lerp_(params[i], graph_ema_weight_);
-        copy_buffers(*generator_, *generator_ema_);
-      }
+      if (generator_ema_) update_moving_average(*generator_ema_, *generator_, graph_ema_weight_);
     });
   }
   step_graph_->replay();
@@ -445,13 +424,7 @@ void Trainer::graph_step() {
 
 void Trainer::update_ema() {
   if (!generator_ema_) return;
-  const double beta = ema_beta();
-  torch::NoGradGuard no_grad;
-  // ema = beta * ema + (1 - beta) * weights, as two multi-tensor operations over all parameters.
-  auto ema_params = generator_ema_->parameters();
-  at::_foreach_mul_(ema_params, beta);
-  at::_foreach_add_(ema_params, generator_->parameters(), 1.0 - beta);
-  copy_buffers(*generator_, *generator_ema_);
+  update_moving_average(*generator_ema_, *generator_, ema_beta());
 }
 
 std::string Trainer::save_samples() {
@@ -479,7 +452,8 @@ std::string Trainer::save_checkpoint() {
   if (group_ && group_->world_size() > 1) {
     // Every rank must hold the same weights; a silent divergence would make the checkpoint a lie.
     double worst = 0;
-    for (auto* net : {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())})
+    for (auto* net :
+         {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())})
       worst = std::max(worst, max_rank_difference(*group_, *net));
     if (worst != 0.0)
       throw std::runtime_error("rank " + std::to_string(group_->rank()) + ": the ranks' weights differ by up to " +
@@ -488,7 +462,8 @@ std::string Trainer::save_checkpoint() {
     if (!is_main()) return "";
   }
   // A checkpoint is only written from finite weights: never replace a good one with a bad one.
-  for (auto* net : {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())}) {
+  for (auto* net :
+       {static_cast<torch::nn::Module*>(generator_.get()), static_cast<torch::nn::Module*>(critic_.get())}) {
     for (const auto& p : net->parameters()) {
       if (!torch::isfinite(p).all().item<bool>()) {
         throw TrainingDiverged("refusing to checkpoint non-finite weights at step " + std::to_string(state_.step));

@@ -51,7 +51,8 @@ TEST_F(PrepareCliTest, PrepareThenTrainOnTheDataset) {
   EXPECT_NE(mismatch.second.find("--resolution"), std::string::npos) << mismatch.second;
 
   const auto run_dir = (root_ / "r1").string();
-  auto trained = run("train --data " + dataset + " --xflip --width 8 --batch 8 --steps 2 --threads 1 --quiet --run-dir " + run_dir);
+  auto trained = run("train --data " + dataset +
+                     " --xflip --width 8 --batch 8 --steps 2 --threads 1 --quiet --run-dir " + run_dir);
   ASSERT_EQ(trained.first, 0) << trained.second;
   CheckpointReader reader(list_checkpoints(run_dir).front());
   EXPECT_EQ(reader.config().model.channels, 3);

@@ -1,4 +1,4 @@
-#include "wgan/data/prepare.h"
+#include "wgan/data/prepare_command.h"
 
 #include <gtest/gtest.h>
 #include <zlib.h>
@@ -192,6 +192,27 @@ TEST_F(PrepareTest, PresetsAndFlagsAreChecked) {
   c = config();
   c.source = (root_ / "missing").string();
   EXPECT_THROW(apply_preset_and_validate(c), UserError);
+}
+
+TEST(PrepareCrop, ParsesCenterNoneAndABoxAndNamesTheFlagOtherwise) {
+  FitOptions fit;
+  parse_crop("none", fit);
+  EXPECT_EQ(fit.crop, "none");
+  parse_crop("140x120", fit);
+  EXPECT_EQ(fit.crop, "box");
+  EXPECT_EQ(fit.crop_w, 140);
+  EXPECT_EQ(fit.crop_h, 120);
+  parse_crop("center", fit);
+  EXPECT_EQ(fit.crop, "center");
+  for (const char* bad : {"140", "x140", "140x", "0x10", "12x-3", "1.5x2", "140x140px", "square"}) {
+    try {
+      parse_crop(bad, fit);
+      ADD_FAILURE() << bad << " accepted";
+    } catch (const UserError& e) {
+      EXPECT_NE(std::string(e.what()).find("--crop '" + std::string(bad) + "'"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(fit.crop, "center") << "a rejected --crop changed the options: " << bad;
+  }
 }
 
 TEST_F(PrepareTest, CorruptedArrayIsCaughtByTheChecksum) {

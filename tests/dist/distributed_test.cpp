@@ -47,7 +47,8 @@ std::vector<torch::Tensor> checkpoint_weights(const std::string& run_dir) {
 }
 
 std::string small_run(int steps) {
-  return " --steps " + std::to_string(steps) + " --width 8 --batch 16 --max-images 512 --critic-norm layer --log-every 1 --sample-every 3 "
+  return " --steps " + std::to_string(steps) +
+         " --width 8 --batch 16 --max-images 512 --critic-norm layer --log-every 1 --sample-every 3 "
          "--checkpoint-every 3 --ema-kimg 0 --threads 1 --quiet --precision fp32";  // exact comparisons
 }
 const std::string kSmallRun = small_run(3);
@@ -113,14 +114,16 @@ TEST(Distributed, TwoRanksTrainLikeOneProcessWithTheWholeBatch) {
   auto b = checkpoint_weights((dir / "two").string());
   ASSERT_EQ(a.size(), b.size());
   double worst = 0;
-  for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, (a[i].to(torch::kFloat64) - b[i].to(torch::kFloat64)).abs().max().item<double>());
+  for (size_t i = 0; i < a.size(); ++i)
+    worst = std::max(worst, (a[i].to(torch::kFloat64) - b[i].to(torch::kFloat64)).abs().max().item<double>());
   EXPECT_NEAR(worst, 0.0, 1e-4);
   // And training moved the weights: the comparison is not between two untouched initialisations.
   auto c = run_cli("train --run-dir " + (dir / "other").string() + small_run(1));
   ASSERT_EQ(c.code, 0) << c.output;
   auto other = checkpoint_weights((dir / "other").string());
   double moved = 0;
-  for (size_t i = 0; i < a.size(); ++i) moved = std::max(moved, (a[i].to(torch::kFloat64) - other[i].to(torch::kFloat64)).abs().max().item<double>());
+  for (size_t i = 0; i < a.size(); ++i)
+    moved = std::max(moved, (a[i].to(torch::kFloat64) - other[i].to(torch::kFloat64)).abs().max().item<double>());
   EXPECT_GT(moved, 1e-3);
 
   // Only rank 0 wrote: one metrics line per step (two writers would double them), one grid.

@@ -1,4 +1,5 @@
 #include "wgan/io/report.h"
+#include "wgan/io/report_command.h"
 
 #include <gtest/gtest.h>
 
@@ -69,7 +70,8 @@ TEST_F(ReportRun, IsSelfContainedWithCurvesGridsAndConfig) {
   // Self-contained: images inline, nothing fetched, no scripts (the config's "<script>" is escaped).
   EXPECT_NE(html.find("data:image/png;base64,"), std::string::npos);
   EXPECT_EQ(html.find("<script"), std::string::npos);
-  EXPECT_EQ(html.find("http://") == std::string::npos || html.find("http://www.w3.org/2000/svg") != std::string::npos, true);
+  EXPECT_EQ(html.find("http://") == std::string::npos || html.find("http://www.w3.org/2000/svg") != std::string::npos,
+            true);
   EXPECT_EQ(html.find("https://"), std::string::npos);
   EXPECT_EQ(html.find("src=\"samples/"), std::string::npos);
 }

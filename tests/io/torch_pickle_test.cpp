@@ -56,7 +56,8 @@ torch.save({'w': torch.ones(2)}, out + '/legacy.pt', _use_new_zipfile_serializat
 class TorchInterop : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0) GTEST_SKIP() << "python3-torch not installed";
+    if (std::system("/usr/bin/python3 -c 'import torch' 2>/dev/null") != 0)
+      GTEST_SKIP() << "python3-torch not installed";
     dir_ = fs::temp_directory_path() / ("wgan_interop_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
@@ -69,7 +70,7 @@ class TorchInterop : public ::testing::Test {
 };
 
 TEST_F(TorchInterop, SeedCheckpointReproducesPythonImages) {
-  auto loaded = load_seed_generator((dir_ / "G.ckpt").string(), torch::kCPU);
+  auto loaded = load_blog_generator((dir_ / "G.ckpt").string(), torch::kCPU);
   auto z = load_torch_file((dir_ / "z.pt").string());
   auto expected = load_torch_file((dir_ / "expected.pt").string());
   ASSERT_EQ(z.size(), 1u);
@@ -85,7 +86,7 @@ TEST_F(TorchInterop, SeedCheckpointReproducesPythonImages) {
 // (no renaming) and must produce wgan's images.
 TEST_F(TorchInterop, ExportedStateDictLoadsIntoTheSeedsGenerator) {
   torch::manual_seed(11);
-  SeedGenerator g;
+  BlogGenerator g;
   {
     torch::NoGradGuard no_grad;
     for (auto& b : g.named_buffers()) {

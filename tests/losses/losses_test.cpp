@@ -68,7 +68,8 @@ TEST(GradientPenalty, AlphaBroadcastsOverAnyChannelCount) {
   for (int64_t channels : {1, 3}) {
     auto w = torch::randn({channels * 8 * 8});
     CriticFn critic = [&](const torch::Tensor& x) { return x.reshape({x.size(0), -1}).matmul(w); };
-    auto gp = gradient_penalty(critic, torch::randn({6, channels, 8, 8}), torch::randn({6, channels, 8, 8}), 10.0, 1e-12);
+    auto gp =
+        gradient_penalty(critic, torch::randn({6, channels, 8, 8}), torch::randn({6, channels, 8, 8}), 10.0, 1e-12);
     const double norm = w.norm().item<double>();
     EXPECT_NEAR(gp.item<double>(), 10.0 * (norm - 1) * (norm - 1), 1e-3 * std::max(1.0, gp.item<double>()));
   }

@@ -39,7 +39,8 @@ class EvalCli : public ::testing::Test {
 fs::path EvalCli::dir_;
 
 TEST_F(EvalCli, SwdAndClassifierDistanceOnARun) {
-  auto r = run_cli("eval --checkpoint " + (dir_ / "run").string() + " --num 300 --out " + (dir_ / "eval.jsonl").string());
+  auto r =
+      run_cli("eval --checkpoint " + (dir_ / "run").string() + " --num 300 --out " + (dir_ / "eval.jsonl").string());
   ASSERT_EQ(r.code, 0) << r.output;
   auto line = last_json(r.output);
   for (const char* key : {"swd_32", "swd_16", "swd_avg", "fd_fmnist", "fd_fmnist_floor", "fd_fmnist_class_kl"})

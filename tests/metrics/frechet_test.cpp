@@ -97,7 +97,8 @@ TEST(Frechet, MatchesScipyOnTheSameFeatures) {
           "def kid(a, b):\n"
           "    n, p = len(a), len(b)\n"
           "    kaa, kbb, kab = k(a, a), k(b, b), k(a, b)\n"
-          "    return (kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (p * (p - 1)) - 2 * kab.sum() / (n * p)\n"
+          "    return (kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (p * (p - 1)) - 2 * "
+          "kab.sum() / (n * p)\n"
           "print(repr(fd), repr(kid(x[:500], y)))\n";
   }
   const std::string cmd = "/usr/bin/python3 " + (dir / "check.py").string() + " " + dir.string();

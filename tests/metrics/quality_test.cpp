@@ -10,6 +10,7 @@
 
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/train/trainer.h"
+#include "../support/train_fixtures.h"
 
 namespace fs = std::filesystem;
 using namespace wgan;
@@ -26,8 +27,7 @@ TEST(Quality, ShortFashionMnistTrainingLearnsTheClasses) {
   config.log_every = 200;
   config.sample_every = 800;
   config.checkpoint_every = 800;
-  config.run_dir = (fs::temp_directory_path() / ("wgan_quality_" + std::to_string(::getpid()))).string();
-  fs::remove_all(config.run_dir);
+  config.run_dir = test_support::fresh_dir("quality");
   resolve(config, dataset.size());
   Trainer trainer(config, dataset, /*quiet=*/true);
 

@@ -63,11 +63,12 @@ TEST(Swd, HeldOutRealImagesAreCloserThanDistortedOnes) {
   auto same = sliced_wasserstein_distance(a, b, options);
   ASSERT_EQ(same.resolutions, (std::vector<int64_t>{32, 16}));
   // Coarse blocks (4x4 nearest-neighbour) keep the silhouettes but lose every fine detail.
-  auto blocky = torch::nn::functional::interpolate(
-                    torch::nn::functional::avg_pool2d(b.to(torch::kFloat32), torch::nn::functional::AvgPool2dFuncOptions(4)),
-                    torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{4, 4}).mode(torch::kNearest))
-                    .round()
-                    .to(torch::kUInt8);
+  auto blocky =
+      torch::nn::functional::interpolate(
+          torch::nn::functional::avg_pool2d(b.to(torch::kFloat32), torch::nn::functional::AvgPool2dFuncOptions(4)),
+          torch::nn::functional::InterpolateFuncOptions().scale_factor(std::vector<double>{4, 4}).mode(torch::kNearest))
+          .round()
+          .to(torch::kUInt8);
   auto noisy = (b.to(torch::kFloat32) + torch::randn(b.sizes()) * 40).clamp(0, 255).to(torch::kUInt8);
   auto blocky_d = sliced_wasserstein_distance(a, blocky, options);
   auto noisy_d = sliced_wasserstein_distance(a, noisy, options);

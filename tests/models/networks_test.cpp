@@ -25,8 +25,8 @@ TEST(Networks, ShapesForEveryResolutionAndChannelCount) {
   }
 }
 
-TEST(Networks, SeedGeneratorHasTheSeedsNames) {
-  SeedGenerator g;
+TEST(Networks, BlogGeneratorHasTheSeedsNames) {
+  BlogGenerator g;
   auto params = g.named_parameters();
   auto buffers = g.named_buffers();
   for (int i = 1; i <= 5; ++i) EXPECT_TRUE(params.contains("ConvT" + std::to_string(i) + ".weight"));
@@ -40,13 +40,13 @@ TEST(Networks, SeedGeneratorHasTheSeedsNames) {
   EXPECT_EQ(g.forward(torch::randn({2, 100, 1, 1})).sizes(), torch::IntArrayRef({2, 3, 64, 64}));
 }
 
-TEST(Networks, SeedCriticHasTheSeedsNames) {
+TEST(Networks, BlogCriticHasTheSeedsNames) {
   ModelConfig config;
   config.arch = "seed";
   config.resolution = 64;
   config.channels = 3;
   config.critic_norm = "batch";
-  SeedCritic d(config);
+  BlogCritic d(config);
   auto params = d.named_parameters();
   for (int i = 1; i <= 5; ++i) EXPECT_TRUE(params.contains("conv" + std::to_string(i) + ".weight"));
   for (int i = 1; i <= 4; ++i) EXPECT_TRUE(params.contains("batchN" + std::to_string(i) + ".weight"));

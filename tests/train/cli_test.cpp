@@ -53,6 +53,19 @@ TEST(Cli, BadFlagsNameTheFlag) {
   EXPECT_FALSE(fs::exists(dir)) << "a failed start left a run directory behind";
 }
 
+// The option table (train_options.def, model_options.def) and the CLI's flags are two files: every
+// option of the table must be a flag of `wgan train`.
+TEST(Cli, EveryTrainOptionOfTheTableIsAFlag) {
+  auto help = run_cli("train --help");
+  ASSERT_EQ(help.code, 0) << help.output;
+  for (const auto& flag : train_option_flags())
+    EXPECT_NE(help.output.find("  " + flag + " "), std::string::npos) << flag << " is in the table but not a flag";
+  // And an unknown flag is a usage error (exit 2) that names it.
+  auto bad = run_cli("train --no-such-flag");
+  EXPECT_EQ(bad.code, 2) << bad.output;
+  EXPECT_NE(bad.output.find("--no-such-flag"), std::string::npos) << bad.output;
+}
+
 TEST(Cli, UnwritableRunDirIsAnError) {
   if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   expect_error("train --steps 1 --run-dir /proc/wgan-run", "/proc/wgan-run");
@@ -140,7 +153,7 @@ TEST(Cli, SigtermCheckpointsThenResumeAndSample) {
 
 // The blog post's own use: its networks on a folder of 64x64 colour images, prepared or not, with
 // --dry-run and --resume; the shape comes from the data, not from flags the user must repeat.
-TEST(Cli, SeedNetworksTakeTheirShapeFromTheData) {
+TEST(Cli, BlogNetworksTakeTheirShapeFromTheData) {
   const auto dir = temp_dir("seedarch");
   torch::manual_seed(2);
   fs::create_directories(dir + "/imgs");
@@ -150,8 +163,8 @@ TEST(Cli, SeedNetworksTakeTheirShapeFromTheData) {
   ASSERT_EQ(prepared.code, 0) << prepared.output;
   auto dry = run_cli("train --arch seed --data " + dir + "/ds --dry-run --run-dir " + dir + "/dry");
   ASSERT_EQ(dry.code, 0) << dry.output;
-  EXPECT_NE(dry.output.find("\"arch\": \"seed\""), std::string::npos) << dry.output;
-  auto folder = run_cli("train --arch seed --data " + dir + "/imgs --dry-run --run-dir " + dir + "/folder");
+  EXPECT_NE(dry.output.find("\"arch\": \"blog\""), std::string::npos) << dry.output;  // seed is blog's old name
+  auto folder = run_cli("train --arch blog --data " + dir + "/imgs --dry-run --run-dir " + dir + "/folder");
   ASSERT_EQ(folder.code, 0) << folder.output;
   const std::string run = " --run-dir " + dir + "/run --quiet --threads 2";
   auto trained = run_cli("train --arch seed --data " + dir + "/ds --steps 1 --batch 4 --n-critic 1" + run);
@@ -161,7 +174,8 @@ TEST(Cli, SeedNetworksTakeTheirShapeFromTheData) {
   EXPECT_EQ(CheckpointReader(list_checkpoints(dir + "/run").front()).state().step, 2);
   // On data of another shape the error says what the data is and what to do.
   if (kHaveFashionMnist)
-    expect_error("train --arch seed --dry-run --run-dir " + dir + "/fmnist", "64x64 RGB images, but the images are 32x32");
+    expect_error("train --arch seed --dry-run --run-dir " + dir + "/fmnist",
+                 "64x64 RGB images, but the images are 32x32");
   fs::remove_all(dir);
 }
 

@@ -18,7 +18,8 @@ std::pair<double, std::vector<torch::Tensor>> critic_step(torch::Device device, 
   d->to(device);
   auto critic = [&](const torch::Tensor& x) { return d->forward(x); };
   auto r = real.to(device), f = fake.to(device);
-  auto loss = d->forward(f).mean() - d->forward(r).mean() + gradient_penalty(critic, r, f, 10.0, 1e-12, alpha.to(device));
+  auto loss =
+      d->forward(f).mean() - d->forward(r).mean() + gradient_penalty(critic, r, f, 10.0, 1e-12, alpha.to(device));
   loss.backward();
   std::vector<torch::Tensor> grads;
   for (const auto& p : d->parameters()) grads.push_back(p.grad().cpu());

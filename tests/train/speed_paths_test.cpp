@@ -17,11 +17,14 @@
 #include "wgan/train/precision.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
+#include "../support/train_fixtures.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 namespace {
+
+using test_support::noise_dataset;
 
 double max_diff(const std::vector<torch::Tensor>& a, const std::vector<torch::Tensor>& b) {
   double worst = 0;
@@ -88,11 +91,6 @@ TEST(JointCriticPass, GivesTheSameLossAsTwoPasses) {
   EXPECT_GT(std::abs(joint.real_score.item<double>() - joint.fake_score.item<double>()), 1e-7);
 }
 
-ImageDataset noise_dataset(int64_t n) {
-  torch::manual_seed(5);
-  return {torch::randint(0, 256, {n, 32, 32, 1}, torch::kUInt8), "noise"};
-}
-
 TEST(DeviceBatches, GatherAndFlipMatchTheHostBatcher) {
   auto data = noise_dataset(40);
   EpochBatcher batcher(data, 8, 11, /*xflip=*/true);
@@ -110,17 +108,11 @@ TEST(DeviceBatches, GatherAndFlipMatchTheHostBatcher) {
   EXPECT_TRUE(some_flip);
 }
 
+// The tiny config for 6 steps, one metrics line at the end, host reads every `check_every` steps.
 TrainConfig small_run(const std::string& name, int64_t check_every) {
-  TrainConfig c;
-  c.model.width = 8;
-  c.model.latent_dim = 16;
-  c.batch = 8;
-  c.steps = 6;
+  TrainConfig c = test_support::tiny_config(test_support::fresh_dir("speed_" + name), 6);
   c.log_every = 6;
   c.check_every = check_every;
-  c.device = "cpu";
-  c.run_dir = (fs::temp_directory_path() / ("wgan_speed_" + name + std::to_string(::getpid()))).string();
-  resolve(c, 0);
   return c;
 }
 
@@ -234,18 +226,17 @@ TEST(Precision, AutoFollowsTheCpusBf16Instructions) {
 }
 
 TEST(GpuOptions, OnTheCpuAreUserErrorsNamingTheFlag) {
-  auto data = noise_dataset(64);
   auto config = small_run("graph", 3);
   config.cuda_graph = true;
   try {
-    Trainer trainer(config, data, true);
+    check_options(config, torch::kCPU);
     FAIL() << "--cuda-graph accepted on the CPU";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("--cuda-graph"), std::string::npos) << e.what();
   }
   config.cuda_graph = false;
   config.gpu_data = "on";
-  EXPECT_THROW(Trainer(config, data, true), UserError);  // --gpu-data on without a GPU
+  EXPECT_THROW(check_options(config, torch::kCPU), UserError);  // --gpu-data on without a GPU
 }
 
 }  // namespace

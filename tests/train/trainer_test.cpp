@@ -5,48 +5,18 @@
 #include <filesystem>
 #include <fstream>
 
-#include "wgan/train/sampling.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "../support/train_fixtures.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 namespace {
 
-// A small synthetic dataset: bright squares of random size on black, 32x32 gray.
-ImageDataset square_dataset(int64_t n) {
-  torch::manual_seed(99);
-  auto images = torch::zeros({n, 32, 32, 1}, torch::kUInt8);
-  auto sizes = torch::randint(4, 14, {n});
-  for (int64_t i = 0; i < n; ++i) {
-    const int64_t s = sizes[i].item<int64_t>();
-    images[i].narrow(0, 16 - s, 2 * s).narrow(1, 16 - s, 2 * s).fill_(220);
-  }
-  return {images, "squares"};
-}
+using test_support::fresh_dir;
+using test_support::tiny_config;
 
-std::string fresh_dir(const std::string& name) {
-  const auto dir = fs::temp_directory_path() / ("wgan_test_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(dir);
-  return dir.string();
-}
-
-TrainConfig tiny_config(const std::string& run_dir, int64_t steps) {
-  TrainConfig c;
-  c.model.width = 8;
-  c.model.latent_dim = 16;
-  c.batch = 8;
-  c.steps = steps;
-  c.run_dir = run_dir;
-  c.log_every = 1;
-  c.sample_every = 1000;
-  c.checkpoint_every = 1000;
-  c.sample_count = 16;
-  c.device = "cpu";
-  resolve(c, 0);
-  return c;
-}
 
 double max_abs_diff(torch::nn::Module& a, torch::nn::Module& b) {
   double worst = 0;
@@ -61,10 +31,9 @@ double max_abs_diff(torch::nn::Module& a, torch::nn::Module& b) {
   return worst;
 }
 
-class TrainerTest : public ::testing::Test {
+class TrainerTest : public test_support::DeterministicTest {
  protected:
-  void SetUp() override { torch::set_num_threads(1); }  // deterministic CPU reductions
-  ImageDataset data_ = square_dataset(64);
+  ImageDataset data_ = test_support::square_dataset(64);
 };
 
 TEST_F(TrainerTest, ResumeContinuesExactly) {
@@ -79,8 +48,10 @@ TEST_F(TrainerTest, ResumeContinuesExactly) {
   // Scramble the global RNG: resume must restore it from the checkpoint.
   torch::manual_seed(12345);
   torch::randn({100});
-  Trainer second(tiny_config(split_dir, n + m), data_, true);
-  second.resume(checkpoint_path(split_dir, n));
+  TrainerSetup resumed;
+  resumed.quiet = true;
+  resumed.resume_from = checkpoint_path(split_dir, n);
+  Trainer second(tiny_config(split_dir, n + m), data_, resumed);
   EXPECT_EQ(second.state().step, n);
   second.run();
 
@@ -215,76 +186,6 @@ TEST_F(TrainerTest, BadCheckpointsAreUserErrors) {
   EXPECT_EQ(resolve_checkpoint(dir), good);
   EXPECT_EQ(read_file(good), bytes);
   fs::remove_all(dir);
-}
-
-TEST_F(TrainerTest, SamplingIsDeterministicPerSeed) {
-  const auto dir = fresh_dir("sample");
-  Trainer trainer(tiny_config(dir, 1), data_, true);
-  trainer.run();
-  auto loaded = load_generator(dir, true, torch::kCPU);
-  EXPECT_TRUE(loaded.is_ema);
-  auto a = generate(*loaded.net, 16, 10, 5, torch::kCPU, 4);
-  auto b = generate(*loaded.net, 16, 10, 5, torch::kCPU, 256);
-  auto c = generate(*loaded.net, 16, 10, 6, torch::kCPU);
-  EXPECT_NEAR((a - b).abs().max().item<double>(), 0.0, 1e-6);  // batch size does not matter
-  EXPECT_GT((a - c).abs().max().item<double>(), 1e-5);          // the seed does
-  fs::remove_all(dir);
-}
-
-TEST(Sampling, SlerpStaysOnTheSphereAndHitsBothEnds) {
-  auto a = latent_for_seed(1, 64), b = latent_for_seed(2, 64);
-  auto path = slerp_path(a, b, 7);
-  ASSERT_EQ(path.sizes(), torch::IntArrayRef({7, 64}));
-  EXPECT_NEAR((path[0] - a).abs().max().item<double>(), 0.0, 1e-5);
-  EXPECT_NEAR((path[6] - b).abs().max().item<double>(), 0.0, 1e-5);
-  // Equal norms at the ends stay nearly equal along the arc; a linear path would sag in the middle.
-  auto unit_a = a / a.norm(), unit_b = b / b.norm();
-  auto mid = slerp_path(unit_a, unit_b, 3)[1];
-  EXPECT_NEAR(mid.norm().item<double>(), 1.0, 1e-5);
-  EXPECT_LT(((unit_a + unit_b) / 2).norm().item<double>(), 0.9);
-  EXPECT_TRUE(torch::equal(latent_for_seed(1, 64), a));
-}
-
-TEST(TrainConfig, ValidationNamesTheFlag) {
-  auto expect_flag = [](TrainConfig c, const std::string& flag) {
-    try {
-      resolve(c, 100);
-      ADD_FAILURE() << flag << " accepted";
-    } catch (const UserError& e) {
-      EXPECT_NE(std::string(e.what()).find(flag), std::string::npos) << e.what();
-    }
-  };
-  TrainConfig c;
-  c.batch = 0;
-  expect_flag(c, "--batch");
-  c = TrainConfig();
-  c.loss = "hinge";
-  expect_flag(c, "--loss");
-  c = TrainConfig();
-  c.model.resolution = 100;
-  expect_flag(c, "--resolution");
-  c = TrainConfig();
-  c.device = "tpu";
-  expect_flag(c, "--device");
-  c = TrainConfig();
-  c.steps = 10;
-  c.kimg = 5.0;
-  expect_flag(c, "--kimg");
-}
-
-TEST(TrainConfig, LengthResolvesToGeneratorSteps) {
-  TrainConfig c;
-  c.batch = 50;
-  c.kimg = 1.0;  // 1000 real images / (50 * 5 per step) = 4 steps
-  resolve(c, 1000);
-  EXPECT_EQ(c.total_steps, 4);
-  TrainConfig e;
-  e.batch = 50;
-  e.epochs = 2.0;  // 2 * 20 batches / 5 = 8 steps
-  resolve(e, 1000);
-  EXPECT_EQ(e.total_steps, 8);
-  auto round_trip = train_config_from_json(to_json(e));
-  EXPECT_EQ(to_json(round_trip), to_json(e));
 }
 
 }  // namespace

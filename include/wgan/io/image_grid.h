@@ -9,7 +9,7 @@ namespace wgan {
 struct GridOptions {
   int64_t nrow = 8;         // images per row
   int64_t padding = 1;      // pixels between and around images
-  double pad_value = 0.5;   // in [0, 1] display units, like the seed's grids
+  double pad_value = 0.5;   // in [0, 1] display units, like the blog post's grids
 };
 
 // images: B x C x H x W in [-1, 1] (C = 1 or 3). Returns uint8 H' x W' x C (RGB order) laid out

@@ -1,6 +1,5 @@
-// runs/NAME/report.html: one self-contained page (no network, no scripts, no external fonts) with
-// the resolved config, curves of every logged figure drawn as inline SVG, the latest sample grid
-// and a strip of grids over training. Rebuilt from the run directory's own files.
+// The pieces report.html is drawn with (report_command.h writes the page): inline SVG charts and
+// base64 for data: URIs.
 #pragma once
 #include <string>
 #include <vector>
@@ -13,9 +12,5 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
 
 // Base64 of raw bytes (for data: URIs).
 std::string base64(const std::string& bytes);
-
-// Writes RUN_DIR/report.html from config.json, metrics.jsonl and samples/*.png; returns its path.
-// Throws UserError when RUN_DIR is not a run directory.
-std::string write_report(const std::string& run_dir);
 
 }  // namespace wgan

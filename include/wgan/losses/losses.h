@@ -1,5 +1,5 @@
-// The adversarial losses as free functions of tensors and a critic. The training loop picks a
-// LossFunctions bundle by name and never knows which loss it runs.
+// The adversarial losses as free functions of tensors and a critic, and the loss table: the
+// training loop picks a row by name and never knows which loss it runs.
 #pragma once
 #include <torch/torch.h>
 
@@ -32,7 +32,7 @@ struct LossOptions {
 // lambda * mean_i (||grad_x D(x_hat_i)||_2 - 1)^2 over interpolates x_hat = a*real + (1-a)*fake,
 // one a per sample broadcast over all other dims. The norm is per sample over every non-batch
 // dim, with eps inside the square root. The gradient is taken with create_graph, so the
-// penalty's own gradient reaches the critic's parameters (the seed's create_graph=False
+// penalty's own gradient reaches the critic's parameters (the blog post's create_graph=False
 // silently trains nothing). `alpha` (B) may be given for tests; otherwise uniform in [0, 1).
 torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                                double lambda, double eps, const torch::Tensor& alpha = {});
@@ -43,7 +43,7 @@ CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& rea
 // WGAN (weight clipping) critic: -D(real) + D(fake); clipping happens after the optimiser step.
 CriticTerms wgan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                              const LossOptions& options);
-// Standard GAN critic: BCE on logits with real = 1, fake = 0 (the seed's labels).
+// Standard GAN critic: BCE on logits with real = 1, fake = 0 (the blog post's labels).
 CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                             const LossOptions& options);
 
@@ -54,17 +54,32 @@ torch::Tensor nonsaturating_generator_loss(const torch::Tensor& fake_scores);  /
 // Clamps every parameter into [-bound, bound] (WGAN's Lipschitz constraint).
 void clip_weights(const std::vector<torch::Tensor>& parameters, double bound);
 
-// The loss chosen by --loss, with its per-loss training defaults.
-struct LossFunctions {
-  std::string name;
+// Which optimizer a loss trains both networks with.
+enum class OptimizerKind { kAdam, kRmsprop };
+
+// One row of the loss table: everything that differs between losses lives here, so adding a
+// loss (hinge, say) is one entry in loss_table() (losses.cpp) and nothing else.
+struct Loss {
+  std::string name;                 // the --loss spelling
+  std::string summary;              // one line for --help
   std::function<CriticTerms(const CriticFn&, const torch::Tensor&, const torch::Tensor&, const LossOptions&)> critic;
   std::function<torch::Tensor(const torch::Tensor&)> generator;
   // Runs after every critic optimiser step (weight clipping for wgan; nothing otherwise).
   std::function<void(const std::vector<torch::Tensor>&, const LossOptions&)> after_critic_step;
+  bool gradient_penalty = false;    // the critic step takes the penalty (and so needs per-sample critics)
+  // Training defaults for a run that does not set them (--n-critic, --lr, --beta1, --beta2).
+  OptimizerKind optimizer = OptimizerKind::kAdam;
+  int64_t n_critic = 5;
+  double lr = 1e-4;
+  double beta1 = 0.0;               // Adam only
+  double beta2 = 0.9;               // Adam only
 };
 
-// Throws UserError naming --loss for an unknown name.
-LossFunctions make_loss(const std::string& name);
+// Every loss, in the order --help lists them.
+const std::vector<Loss>& loss_table();
+
+// The table row for --loss NAME; throws UserError naming --loss and the choices for an unknown name.
+const Loss& make_loss(const std::string& name);
 
 const std::vector<std::string>& loss_names();
 

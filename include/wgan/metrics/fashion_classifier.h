@@ -29,22 +29,7 @@ class FashionClassifierImpl : public torch::nn::Module {
 };
 TORCH_MODULE(FashionClassifier);
 
-struct ClassifierTrainOptions {
-  std::string data_dir = kFashionMnistDefaultDir;
-  std::string out;           // where the weights go (a PyTorch state dict)
-  int64_t epochs = 10;
-  int64_t batch = 128;
-  double lr = 1e-3;          // Adam; divided by 10 for the last fifth of the epochs
-  uint64_t seed = 1;
-  int64_t threads = 0;
-  int64_t max_images = 0;    // train on the first N only (tests)
-};
-
-// Trains on the 60k training images (random left-right flips), reports test accuracy each
-// epoch, writes the weights atomically; returns the final test accuracy.
-double train_fashion_classifier(const ClassifierTrainOptions& options);
-
-// Loads weights written by train_fashion_classifier, in eval mode. UserError naming the file.
+// Loads weights written by train_fashion_classifier (classifier_command.h), in eval mode. UserError naming the file.
 FashionClassifier load_fashion_classifier(const std::string& path, torch::Device device = torch::kCPU);
 
 // Where the committed weights are: next to the binary (../models/) or in the source tree.

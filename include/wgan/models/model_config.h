@@ -1,20 +1,34 @@
 // The shape of the generator and critic: everything needed to rebuild them from a checkpoint.
+// The fields, their defaults and flags are listed once, in model_options.def.
 #pragma once
+#include <cstdint>
+#include <optional>
 #include <string>
+
+#include "wgan/util/option_table.h"
 
 namespace wgan {
 
 struct ModelConfig {
-  std::string arch = "dcgan";         // dcgan (any resolution) or seed (the blog post's exact 64x64 networks)
-  int64_t resolution = 32;            // image side, a power of two in 32..256
-  int64_t channels = 1;               // 1 (gray) or 3 (RGB)
-  int64_t latent_dim = 100;           // size of z, 100 as the seed
-  int64_t width = 64;                 // channels of the highest-resolution layer; doubles per level, capped at 8x
-  std::string critic_norm = "layer";  // layer (WGAN-GP paper), instance, none, or batch (the seed's)
+#define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
 };
 
+// The model options the user gave (each unset when not given): see TrainOverrides.
+struct ModelOverrides {
+#define WGAN_OPTION(field, type, default_value, rule, flag) Given<type> field;
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+};
+
+// "seed" (the architecture's first name) -> "blog"; every other name unchanged.
+std::string canonical_arch(const std::string& arch);
+
 // Throws UserError naming the flag when a field is out of range. Before the data is loaded the image
-// shape is not known yet (it comes from the data): image_shape_known = false skips those checks.
+// shape is not known yet (it comes from the data): image_shape_known = false skips those checks,
+// which check_image_shape then makes once the data is there.
 void validate(const ModelConfig& config, bool image_shape_known = true);
+void check_image_shape(const ModelConfig& config);
 
 }  // namespace wgan

@@ -1,4 +1,4 @@
-// DCGAN generator and critic (any resolution 32..256, 1 or 3 channels) and the seed's exact
+// DCGAN generator and critic (any resolution 32..256, 1 or 3 channels) and the blog post's exact
 // 64x64 networks. Both kinds share two small interfaces so the training loop does not care
 // which one it holds.
 #pragma once
@@ -46,11 +46,11 @@ class DcganCritic : public CriticNet {
   torch::nn::Sequential body_{nullptr};
 };
 
-// The seed's Generator, layer for layer, with its parameter names (ConvT1..ConvT5,
+// The blog post's Generator, layer for layer, with its parameter names (ConvT1..ConvT5,
 // batchN1..batchN4) so that its state dict maps one to one.
-class SeedGenerator : public GeneratorNet {
+class BlogGenerator : public GeneratorNet {
  public:
-  SeedGenerator();
+  BlogGenerator();
   torch::Tensor forward(const torch::Tensor& z) override;
 
  private:
@@ -58,11 +58,11 @@ class SeedGenerator : public GeneratorNet {
   torch::nn::BatchNorm2d norm_[4] = {nullptr, nullptr, nullptr, nullptr};
 };
 
-// The seed's Discriminator (conv1..conv5, batchN1..batchN4), without its unused sigmoid; the
-// batchN layers hold whichever normalisation config.critic_norm names ("batch" is the seed's).
-class SeedCritic : public CriticNet {
+// The blog post's Discriminator (conv1..conv5, batchN1..batchN4), without its unused sigmoid; the
+// batchN layers hold whichever normalisation config.critic_norm names ("batch" is the blog post's).
+class BlogCritic : public CriticNet {
  public:
-  explicit SeedCritic(const ModelConfig& config);
+  explicit BlogCritic(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& images) override;
 
  private:

@@ -6,7 +6,10 @@
 #pragma once
 #include <torch/torch.h>
 
+#include <memory>
 #include <unordered_map>
+
+#include "wgan/losses/losses.h"
 
 namespace wgan {
 
@@ -27,5 +30,9 @@ class ForeachAdam : public torch::optim::Adam {
   bool device_steps_ = false;
   std::unordered_map<const void*, torch::Tensor> step_tensors_;  // by TensorImpl
 };
+
+// The optimizer a loss trains with (Loss::optimizer): ForeachAdam(lr, betas) or RMSprop(lr).
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std::vector<torch::Tensor> params,
+                                                        double lr, double beta1, double beta2);
 
 }  // namespace wgan

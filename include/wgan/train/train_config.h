@@ -1,88 +1,84 @@
-// Everything `wgan train` can be told, every default in one place. The CLI fills it, resolve()
-// applies the per-loss defaults and checks every field, and the resolved form is what
-// config.json and each checkpoint hold.
+// Everything `wgan train` can be told. The options are listed once, in train_options.def (field,
+// type, default, resume rule, flag); this header declares the config and the user's overrides
+// from that table, and the steps that turn overrides into a checked, resolved config:
+//
+//   new_run_config / resumed_config   the defaults (or the checkpoint's config) plus what was given
+//   check_options                     every check of the options, naming the flag (UserError)
+//   check_data_fits                   the checks that need the loaded data
+//   resolve                           the loss's defaults and the run's length in steps
+//
+// The resolved form is what config.json and each checkpoint hold.
 #pragma once
+#include <torch/torch.h>
+
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "wgan/data/dataset.h"
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/models/model_config.h"
+#include "wgan/util/option_table.h"
 
 namespace wgan {
 
 // On the CPU a new run without --width / --lr uses these instead of model.width 64 and the
 // loss's 1e-4 (wgan-gp): the best Fashion-MNIST quality per minute measured on a 2-core CPU
-// (docs/performance-cpu.md). Applied by run_train, so --dry-run and config.json show them.
+// (docs/performance-cpu.md). Applied by apply_cpu_defaults, so --dry-run and config.json show them.
 inline constexpr int64_t kCpuDefaultWidth = 32;
 inline constexpr double kCpuDefaultLearningRate = 2e-4;
+// The run's length when none of --kimg, --steps, --epochs is given.
+inline constexpr int64_t kDefaultSteps = 2000;
 
 struct TrainConfig {
-  ModelConfig model;                      // networks (resolution and channels come from the data)
-
-  // Data
-  std::string data = "fashion-mnist";     // fashion-mnist (built in), a prepared DATASET, or a FOLDER of images
-  std::string data_dir = kFashionMnistDefaultDir;  // where the Fashion-MNIST idx files are
-  int64_t max_images = 0;                 // use only the first N images (0 = all)
-  bool xflip = false;                     // mirror training images left-right at random (augmentation)
-
-  // Loss
-  std::string loss = "wgan-gp";           // wgan-gp, wgan (weight clipping) or gan (non-saturating BCE)
-  double gp_lambda = 10.0;                // gradient penalty weight (wgan-gp)
-  int64_t gp_every = 1;                   // lazy penalty: compute it every k-th critic step, scaled by k (speed option)
-  double clip = 0.01;                     // weight clipping bound (wgan)
-
-  // Optimisation; unset fields take the loss's defaults in resolve()
-  int64_t batch = 64;                     // images per critic step and per generator step
-  std::optional<int64_t> n_critic;        // critic steps per generator step: wgan-gp 5, wgan 5, gan 1
-  std::optional<double> lr;               // learning rate: wgan-gp 1e-4 (Adam), wgan 5e-5 (RMSprop), gan 2e-4 (Adam)
-  std::optional<double> beta1;            // Adam beta1: wgan-gp 0, gan 0.5
-  std::optional<double> beta2;            // Adam beta2: wgan-gp 0.9, gan 0.999
-  double ema_kimg = 10.0;                 // half-life of the generator's moving average in kimg (0 = off)
-  double ema_rampup = 0.05;               // half-life is at most this fraction of the images seen so far
-
-  // Length: exactly one is the run's total (a resumed run continues up to it)
-  std::optional<double> kimg;             // thousands of real images shown to the critic
-  std::optional<int64_t> steps;           // generator steps
-  std::optional<double> epochs;           // passes of the critic over the dataset
-  int64_t total_steps = 0;                // resolved: generator steps in the whole run
-
-  // Runtime
-  uint64_t seed = 1;                      // seeds weights, noise, data order and the fixed sample z
-  int64_t threads = 0;                    // CPU threads for LibTorch (0 = all cores)
-  std::string device = "auto";            // cpu, cuda or auto (cuda when available)
-  std::string precision = "auto";         // auto (bf16 where the device has it natively), fp32, or bf16: the
-                                          // networks under autocast, weights, penalty and losses in fp32
-  bool channels_last = false;             // NHWC memory for the networks and batches (GPU speed option)
-  std::string gpu_data = "auto";          // keep the uint8 dataset on the GPU and batch there: auto (when it fits), on, off
-  bool cuda_graph = false;                // capture one iteration as a CUDA graph and replay it (GPU speed option)
-  int64_t check_every = 0;                // generator steps between host reads of losses and the NaN guard
-                                          // (0 = every step on the CPU, every --log-every steps on a GPU)
-
-  // Output
-  std::string run_dir = "runs/fashion-mnist";  // run directory; --name NAME sets runs/NAME
-  int64_t log_every = 50;                 // generator steps between metrics.jsonl lines
-  int64_t sample_every = 250;             // generator steps between sample grids
-  int64_t checkpoint_every = 1000;        // generator steps between checkpoints (and one at the end)
-  int64_t keep_checkpoints = 3;           // how many of the latest checkpoints to keep
-  int64_t sample_count = 64;              // images in each grid (fixed z)
-  int64_t grid_nrow = 8;                  // images per grid row
-
-  // Quality metrics during training (wgan/metrics), appended to metrics.jsonl
-  std::string metrics;                    // comma list (swd, fd-fmnist, fid, kid); "" = none
-  double metrics_every_kimg = 0;          // kimg between evaluations (0 = only at the end)
-  int64_t metrics_num = 5000;             // generated images per evaluation
-  std::string classifier;                 // fd-fmnist weights ("" = the committed ones)
-  std::string inception;                  // fid/kid TorchScript Inception
+  ModelConfig model;  // networks (resolution and channels come from the data)
+#define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  int64_t total_steps = 0;  // resolved: generator steps in the whole run
 };
 
-// Fills the per-loss defaults, checks every field (UserError naming the flag), and turns the
-// length into total_steps given the dataset size. `dataset_size` <= 0 skips epochs -> steps.
+// What the user gave on the command line: each option unset unless given. The library never sees
+// how a flag is spelled on the command line, only which options were set.
+struct TrainOverrides {
+  ModelOverrides model;
+#define WGAN_OPTION(field, type, default_value, rule, flag) Given<type> field;
+#include "wgan/train/train_options.def"
+#undef WGAN_OPTION
+  bool length_given() const { return kimg || steps || epochs; }
+};
+
+// The defaults with every given option applied (a new run).
+TrainConfig new_run_config(const TrainOverrides& given);
+// A checkpoint's config with the given options applied: UserError naming the flag for an option
+// the checkpoint fixes (the message lists those that may change); a given length replaces the saved one.
+TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given);
+// The flags --resume accepts, from the table (for messages and help).
+std::vector<std::string> resumable_flags();
+// Every flag of the two option tables (the CLI must offer each one; a test checks --help).
+std::vector<std::string> train_option_flags();
+
+// On the CPU, a new run's width and learning rate, where not given, become the quality-per-minute
+// choice (kCpuDefaultWidth, kCpuDefaultLearningRate); GPUs and --arch blog keep theirs.
+void apply_cpu_defaults(TrainConfig& config, const TrainOverrides& given, torch::Device device);
+
+// Every check of the options that does not need the data: ranges, names, and what the device and
+// the number of ranks allow. Throws UserError naming the flag. Runs once per start, before the
+// data is loaded, so a bad flag fails at once.
+void check_options(const TrainConfig& config, torch::Device device, int world_size = 1, bool sync_bn = false);
+// The checks that need the data: the image shape against the networks and any --resolution /
+// --channels given, and --cuda-graph's need for the dataset on the GPU.
+void check_data_fits(const TrainConfig& config, const ImageDataset& data, const TrainOverrides& given,
+                     torch::Device device);
+
+// Fills the per-loss defaults (loss_table()) and turns the length into total_steps given the dataset
+// size. `dataset_size` <= 0 skips epochs -> steps. Expects checked options.
 void resolve(TrainConfig& config, int64_t dataset_size);
 
-// Checks a resolved config without touching the dataset (used on resume).
-// image_shape_known = false: before the data is loaded (see validate(ModelConfig)).
-void validate(const TrainConfig& config, bool image_shape_known = true);
+// Steps between host reads of the losses: --check-every, or (0) every step on the CPU and every
+// --log-every steps on a GPU.
+int64_t effective_check_every(const TrainConfig& config, torch::Device device);
 
 nlohmann::json to_json(const TrainConfig& config);
 TrainConfig train_config_from_json(const nlohmann::json& json);

@@ -1,6 +1,6 @@
 // The WGAN-GP training loop: n critic steps then one generator step, an EMA of the generator,
-// fixed-z sample grids, JSON-lines metrics, checkpoints, and a NaN guard. The loss is a
-// LossFunctions bundle; the loop does not know which one it runs.
+// fixed-z sample grids, JSON-lines metrics, checkpoints, and a NaN guard. The loss is a row of
+// loss_table(); the loop does not know which one it runs.
 #pragma once
 #include <torch/torch.h>
 
@@ -41,20 +41,24 @@ struct StepStats {
   StepStats mean() const;
 };
 
+// How a Trainer starts, besides its config: quiet or not, from a checkpoint or not, alone or as
+// one rank of several.
+struct TrainerSetup {
+  bool quiet = false;                   // no console output (warnings, the progress bar, status lines)
+  std::string resume_from;              // a checkpoint of a run with the same networks and loss ("" = new run)
+  // Data-parallel training: rank 0's weights are broadcast, each rank trains on its shard of every
+  // batch (--batch is the total over ranks), gradients are averaged, and only rank 0 writes files.
+  // Before each checkpoint the ranks check that they agree.
+  std::shared_ptr<ProcessGroup> group;
+};
+
 class Trainer {
  public:
-  // `config` must be resolved; the dataset must outlive the trainer. `quiet` silences console output
-  // (warnings, the progress bar, status lines); set_progress_bar(false) drops only the bar.
+  // `config` must have passed check_options and check_data_fits and be resolved; the dataset must
+  // outlive the trainer. set_progress_bar(false) drops only the bar.
+  Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup setup);
   Trainer(TrainConfig config, const ImageDataset& dataset, bool quiet = false);
   void set_progress_bar(bool on) { progress_bar_ = on; }
-
-  // Continues from a checkpoint written by a run with the same networks and loss.
-  void resume(const std::string& checkpoint_file);
-
-  // Data-parallel training (call after resume): rank 0's weights are broadcast, each rank trains
-  // on its shard of every batch (--batch is the total over ranks), gradients are averaged, and
-  // only rank 0 writes files. Before each checkpoint the ranks check that they agree.
-  void set_process_group(std::shared_ptr<ProcessGroup> group);
   bool is_main() const { return !group_ || group_->is_main(); }
 
   enum class Outcome { kFinished, kInterrupted };
@@ -89,6 +93,8 @@ class Trainer {
   PhaseTimer& phase_timer() { return timer_; }
 
  private:
+  void resume(const std::string& checkpoint_file);
+  void join_group(std::shared_ptr<ProcessGroup> group);
   void update_ema();
   torch::Tensor next_real_batch();
   torch::Tensor generate(const torch::Tensor& z);    // generator forward, under autocast for bf16
@@ -102,6 +108,9 @@ class Trainer {
   void graph_step();        // one iteration through the CUDA graph (captured on first use)
   torch::Tensor my_share(const torch::Tensor& whole) const;
   void check_finite(double value, const char* term) const;
+  // Throws TrainingDiverged: "training diverged WHEN: TERM is NaN|Inf DETAIL", then where the last
+  // good checkpoint is and how to resume from it.
+  [[noreturn]] void diverged(const std::string& when, const char* term, double value, const std::string& detail) const;
   void write_metrics(const StepStats& stats, double images_per_second);
   double kimg() const;  // thousands of real images the critic has seen
   // Real images per second since the last --log-every line (the rate window's start).
@@ -123,7 +132,7 @@ class Trainer {
   int64_t rate_window_batches_ = 0;
   double last_rate_ = 0;
   torch::Device device_;
-  LossFunctions loss_;
+  const Loss& loss_;
   LossOptions loss_options_;
   EpochBatcher batcher_;
   BatchPrefetcher prefetcher_;
@@ -142,8 +151,14 @@ class Trainer {
   bool bf16_ = false;
   bool channels_last_ = false;
   std::unique_ptr<DeviceBatches> device_batches_;  // the dataset on the GPU (--gpu-data)
-  // Deferred reads: the losses and the finite checks of steps not yet read, summed on the device:
-  // [critic loss, penalty, wasserstein, 0*|critic grad|^2, generator loss, 0*|generator grad|^2].
+  // Deferred reads: the losses and the finite checks of steps not yet read, summed on the device
+  // in these slots. A gradient slot holds 0 * |grad|^2: zero unless the gradient was not finite.
+  // The critic's four slots and the generator's two are each written as one stacked row.
+  enum PendingSlot : int64_t {
+    kCriticLoss, kPenalty, kWasserstein, kCriticGradientCheck,  // the critic's row
+    kGeneratorLoss, kGeneratorGradientCheck,                      // the generator's row
+    kPendingSlots
+  };
   int64_t check_every_ = 1;
   torch::Tensor pending_;
   int64_t pending_steps_ = 0;

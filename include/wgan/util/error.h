@@ -1,5 +1,5 @@
 // UserError: a problem with the user's input (a flag, a path, a file). The CLI prints its
-// message on one line and exits non-zero; it is never a crash.
+// message on one line and exits with ExitCode::kUserError; it is never a crash.
 #pragma once
 #include <stdexcept>
 #include <string>
@@ -9,6 +9,15 @@ namespace wgan {
 class UserError : public std::runtime_error {
  public:
   explicit UserError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// Every exit status of the `wgan` program (README "Exit codes"), in one place.
+enum class ExitCode : int {
+  kFinished = 0,       // done
+  kUserError = 1,      // bad input: one line naming the flag or file
+  kUsage = 2,          // bad command line (unknown flag, missing argument)
+  kDiverged = 3,       // training diverged (NaN/Inf); the last good checkpoint is kept
+  kInterrupted = 130,  // stopped by Ctrl-C / SIGTERM after writing a checkpoint
 };
 
 }  // namespace wgan

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "wgan/toy/toy_gan.h"
+#include "wgan/toy/toy_command.h"
 
 namespace fs = std::filesystem;
 using namespace wgan;

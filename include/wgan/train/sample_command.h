@@ -1,0 +1,30 @@
+// `wgan sample`: images from a checkpoint, as PNG files or one grid, or a latent interpolation strip.
+#pragma once
+#include <string>
+#include <vector>
+
+#include "wgan/train/sampling.h"
+
+namespace wgan {
+
+struct SampleConfig {
+  std::string checkpoint;     // checkpoint file or run directory (its newest checkpoint)
+  int64_t num = 64;           // how many images
+  std::string out_dir;        // write NNNNNN.png files here ...
+  std::string grid;           // ... or one grid PNG here (default when neither is given: samples.png)
+  int64_t nrow = 8;           // grid columns
+  uint64_t seed = 0;          // the latent vectors are a function of this seed alone
+  bool use_ema = true;        // sample the generator's moving average (false: the raw generator)
+  std::string device = "auto";  // cpu, cuda or auto
+  int64_t batch = 256;        // images generated per forward pass
+  std::string arch;  // "blog" (alias "seed"): --checkpoint is the blog post's own G.ckpt (a PyTorch state dict)
+  std::string interpolate;    // "SEED_A,SEED_B": a strip from z(SEED_A) to z(SEED_B) instead of random samples
+  int64_t steps = 8;          // images along the interpolation, both ends included
+};
+
+void validate(const SampleConfig& config);
+
+// Runs `wgan sample`; returns the paths written.
+std::vector<std::string> run_sample(const SampleConfig& config);
+
+}  // namespace wgan

@@ -1,0 +1,96 @@
+#include "wgan/train/sample_command.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+#include "wgan/io/image_grid.h"
+#include "wgan/io/torch_pickle.h"
+#include "wgan/train/checkpoint.h"
+#include "wgan/train/trainer.h"
+#include "wgan/util/atomic_file.h"
+#include "wgan/util/error.h"
+
+namespace fs = std::filesystem;
+
+namespace wgan {
+
+namespace {
+
+// "SEED_A,SEED_B" -> the two seeds; UserError naming --interpolate otherwise.
+std::pair<uint64_t, uint64_t> parse_seed_pair(const std::string& text) {
+  const auto comma = text.find(',');
+  const bool well_formed = comma != std::string::npos && comma > 0 && comma + 1 < text.size() &&
+                           text.find_first_not_of("0123456789,") == std::string::npos &&
+                           text.find(',', comma + 1) == std::string::npos;
+  if (!well_formed) throw UserError("--interpolate '" + text + "' must be SEED_A,SEED_B (two non-negative integers)");
+  try {
+    return {std::stoull(text.substr(0, comma)), std::stoull(text.substr(comma + 1))};
+  } catch (const std::out_of_range&) {
+    throw UserError("--interpolate '" + text + "': a seed is larger than 64 bits");
+  }
+}
+
+}  // namespace
+
+void validate(const SampleConfig& c) {
+  if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
+  if (c.num <= 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
+  if (c.nrow <= 0) throw UserError("--nrow must be positive");
+  if (c.batch <= 0) throw UserError("--batch must be positive");
+  if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
+  if (!c.interpolate.empty()) {
+    parse_seed_pair(c.interpolate);
+    if (c.steps < 2 || c.steps > 1024) throw UserError("--steps must be in 2..1024");
+  }
+}
+
+std::vector<std::string> run_sample(const SampleConfig& c) {
+  validate(c);
+  const auto device = resolve_device(c.device);
+  const std::string arch = canonical_arch(c.arch);
+  if (!arch.empty() && arch != "blog")
+    throw UserError("--arch '" + c.arch +
+                    "': only blog (the blog post's G.ckpt; alias seed) is read from a PyTorch file");
+  auto loaded =
+      arch == "blog" ? load_blog_generator(c.checkpoint, device) : load_generator(c.checkpoint, c.use_ema, device);
+  torch::Tensor images;
+  int64_t nrow = c.nrow;
+  if (!c.interpolate.empty()) {
+    const auto [seed_a, seed_b] = parse_seed_pair(c.interpolate);
+    const int64_t latent = loaded.config.model.latent_dim;
+    auto path = slerp_path(latent_for_seed(seed_a, latent), latent_for_seed(seed_b, latent), c.steps);
+    torch::NoGradGuard no_grad;
+    images = loaded.net->forward(path.to(device)).cpu();
+    nrow = c.steps;  // one strip
+  } else {
+    images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
+  }
+  const int64_t count = images.size(0);
+  std::vector<std::string> written;
+  if (!c.out_dir.empty()) {
+    ensure_writable_dir(c.out_dir);
+    for (int64_t i = 0; i < count; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+      const std::string path = (fs::path(c.out_dir) / name).string();
+      GridOptions single;
+      single.nrow = 1;
+      single.padding = 0;
+      write_png(path, make_grid(images.narrow(0, i, 1), single));
+      written.push_back(path);
+    }
+  } else {
+    const std::string path = c.grid.empty() ? "samples.png" : c.grid;
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) ensure_writable_dir(parent.string());
+    GridOptions grid;
+    grid.nrow = nrow;
+    write_png(path, make_grid(images, grid));
+    written.push_back(path);
+  }
+  return written;
+}
+
+}  // namespace wgan
