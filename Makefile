@@ -45,4 +45,4 @@ clean:
 
 docs: build
 	{ echo '# `wgan` command-line help'; echo; echo 'Generated with `wgan COMMAND --help` (regenerate after changing options: `make docs`).'; \
-	  for c in prepare train sample export report eval toy classifier; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md
+	  for c in prepare train sample export report eval toy classifier augment; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md

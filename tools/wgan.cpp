@@ -18,6 +18,7 @@
 #include "wgan/metrics/eval_command.h"
 #include "wgan/metrics/metric.h"
 #include "wgan/toy/toy_command.h"
+#include "wgan/train/augment_command.h"
 #include "wgan/train/export_command.h"
 #include "wgan/train/sample_command.h"
 #include "wgan/train/train_command.h"
@@ -86,6 +87,14 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
   add_given(cmd, "--data-dir", g.data_dir, d.data_dir, "Folder holding Fashion-MNIST's idx .gz files");
   add_given(cmd, "--max-images", g.max_images, d.max_images, "Use only the first N images (0 = all)");
   add_given_flag(cmd, "--xflip", g.xflip, "Mirror training images left-right at random (doubles the data for faces)");
+  add_given(cmd, "--augment", g.augment, "Small data sets (a few hundred to a few thousand images): show the critic "
+            "real and generated images through these differentiable transforms, comma-separated: color "
+            "(brightness, saturation, contrast), translation (up to 1/8 of the side, zero-padded), cutout (a square "
+            "of half the side); e.g. color,translation,cutout. Keeps the critic from memorising the data; off by "
+            "default (large data sets do not need it). See what it does first with `wgan augment`");
+  add_given(cmd, "--augment-p", g.augment_p, d.augment_p, "With --augment: the probability that each transform "
+            "is applied to an image (DiffAugment's choice, 1, applies every transform to every image); lower it "
+            "when grids show the transforms leaking into the generated images");
   add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (any resolution) or blog (the blog post's exact "
             "64x64 RGB networks and parameter names; seed is accepted as its old name)");
   add_given(cmd, "--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
@@ -370,6 +379,28 @@ ExitCode toy_main(ToyArgs& args) {
   return g_stop_requested ? ExitCode::kInterrupted : ExitCode::kFinished;
 }
 
+// ---- augment
+
+CLI::App* add_augment_options(CLI::App& app, wgan::AugmentPreviewConfig& c) {
+  auto& cmd = *app.add_subcommand("augment", "Show what --augment does: a grid of training images, each row "
+                                  "followed by the same images as the critic would see them");
+  cmd.add_option("--data", c.data, "As wgan train --data: fashion-mnist, a DATASET or a FOLDER")->capture_default_str();
+  cmd.add_option("--data-dir", c.data_dir, "Folder holding Fashion-MNIST's idx .gz files")->capture_default_str();
+  cmd.add_option("--augment", c.augment, "As wgan train --augment: color, translation, cutout, comma-separated")
+      ->capture_default_str();
+  cmd.add_option("--augment-p", c.augment_p, "As wgan train --augment-p")->capture_default_str();
+  cmd.add_option("--num", c.num, "Training images shown")->capture_default_str();
+  cmd.add_option("--nrow", c.nrow, "Images per grid row")->capture_default_str();
+  cmd.add_option("--seed", c.seed, "Which images, and the transforms' random draws")->capture_default_str();
+  cmd.add_option("--grid", c.grid, "The PNG to write")->capture_default_str();
+  return &cmd;
+}
+
+ExitCode augment_main(const wgan::AugmentPreviewConfig& c) {
+  std::cout << wgan::run_augment_preview(c) << "\n";
+  return ExitCode::kFinished;
+}
+
 // ---- eval
 
 struct EvalArgs {
@@ -449,6 +480,7 @@ int main(int argc, char** argv) {
   wgan::ClassifierTrainOptions classifier;
   ToyArgs toy;
   EvalArgs eval;
+  wgan::AugmentPreviewConfig augment;
   const std::vector<std::pair<CLI::App*, std::function<ExitCode()>>> commands = {
       {add_train_options(app, train), [&] { return train_main(train); }},
       {add_prepare_options(app, prepare), [&] { return prepare_main(prepare); }},
@@ -458,6 +490,7 @@ int main(int argc, char** argv) {
       {add_classifier_options(app, classifier), [&] { return classifier_main(classifier); }},
       {add_toy_options(app, toy), [&] { return toy_main(toy); }},
       {add_eval_options(app, eval), [&] { return eval_main(eval); }},
+      {add_augment_options(app, augment), [&] { return augment_main(augment); }},
   };
 
   // ---- Launch local workers (--nproc), or parse and run the chosen command.

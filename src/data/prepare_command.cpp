@@ -112,6 +112,7 @@ PrepareReport run_prepare(const PrepareConfig& config_in) {
   const auto n = static_cast<int64_t>(walk.images.size());
   if (n == 0) throw UserError("no image files (jpg, jpeg, png, bmp, webp, tif, tiff) under " + c.source);
   ensure_writable_dir(c.out);
+  remove_stale_temp_files_and_say(c.out, /*quiet=*/false);
 
   const int64_t r = c.fit.resolution, ch = c.fit.channels, image_bytes = r * r * ch;
   auto pixels = torch::empty({n, r, r, ch}, torch::kUInt8);
@@ -176,21 +177,16 @@ PrepareReport run_prepare(const PrepareConfig& config_in) {
   if (report.kept == 0)
     throw UserError("no usable image under " + c.source + " (all " + std::to_string(n) + " skipped)");
 
-  // The array, streamed in source order; its CRC-32 goes into the manifest.
-  const std::string array_path = (fs::path(c.out) / kDatasetArray).string();
+  // The array, streamed in source order into its temporary file; its CRC-32 goes into the manifest.
+  StagedFile array((fs::path(c.out) / kDatasetArray).string());
   uLong crc = crc32(0L, Z_NULL, 0);
-  write_atomic_with(array_path, [&](const std::string& tmp) {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out) throw UserError("cannot write " + array_path);
-    out << npy_header({report.kept, r, r, ch});
-    for (int64_t i : kept) {
-      const auto* data = pixels[i].data_ptr<uint8_t>();
-      crc = crc32(crc, data, static_cast<uInt>(image_bytes));
-      out.write(reinterpret_cast<const char*>(data), image_bytes);
-    }
-    out.flush();
-    if (!out) throw UserError("cannot write " + array_path + " (disk full?)");
-  });
+  array.sink().write(npy_header({report.kept, r, r, ch}));
+  for (int64_t i : kept) {
+    const auto* data = pixels[i].data_ptr<uint8_t>();
+    crc = crc32(crc, data, static_cast<uInt>(image_bytes));
+    array.sink().write(data, static_cast<size_t>(image_bytes));
+  }
+  array.finish();
   nlohmann::json manifest = {
       {"format", "wgan-dataset"},
       {"version", 1},
@@ -206,8 +202,13 @@ PrepareReport run_prepare(const PrepareConfig& config_in) {
       {"files", files},
       {"skipped", skipped},
   };
-  // The manifest last: a folder with a manifest always has the array it describes.
-  write_file_atomic((fs::path(c.out) / kDatasetManifest).string(), manifest.dump(1) + "\n");
+  // Both files are complete on disk before either replaces the previous dataset (a full disk fails
+  // here and leaves it as it was); then the array, then the manifest that describes it.
+  StagedFile manifest_file((fs::path(c.out) / kDatasetManifest).string());
+  manifest_file.sink().write(manifest.dump(1) + "\n");
+  manifest_file.finish();
+  array.commit();
+  manifest_file.commit();
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

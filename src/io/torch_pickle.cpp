@@ -436,18 +436,20 @@ void save_torch_state_dict(const std::string& path, const NamedTensors& tensors)
   }
   p.op('u');
   p.op('.');
-  write_atomic_with(path, [&](const std::string& tmp) {
-    try {
-      caffe2::serialize::PyTorchStreamWriter writer(tmp);
-      writer.writeRecord("data.pkl", p.bytes().data(), p.bytes().size());
-      for (size_t k = 0; k < storages.size(); ++k) {
-        writer.writeRecord("data/" + std::to_string(k), storages[k].data_ptr(), storages[k].nbytes());
-      }
-      writer.writeEndOfFile();
-    } catch (const c10::Error& e) {
-      throw UserError("cannot write " + path + ": " + e.what_without_backtrace());
+  // The zip is built in memory (its writer cannot report a failed write), then written by ours.
+  std::string bytes;
+  {
+    caffe2::serialize::PyTorchStreamWriter writer([&bytes](const void* data, size_t size) -> size_t {
+      bytes.append(static_cast<const char*>(data), size);
+      return size;
+    });
+    writer.writeRecord("data.pkl", p.bytes().data(), p.bytes().size());
+    for (size_t k = 0; k < storages.size(); ++k) {
+      writer.writeRecord("data/" + std::to_string(k), storages[k].data_ptr(), storages[k].nbytes());
     }
-  });
+    writer.writeEndOfFile();
+  }
+  write_file_atomic(path, bytes);
 }
 
 NamedTensors load_torch_file(const std::string& path) {

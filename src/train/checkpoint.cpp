@@ -55,7 +55,14 @@ void save_checkpoint(const std::string& path, const CheckpointParts& p) {
   if (torch::cuda::is_available()) {
     archive.write("rng_cuda", generator_state(at::globalContext().defaultGenerator(torch::Device(torch::kCUDA, 0))));
   }
-  write_atomic_with(path, [&](const std::string& tmp) { archive.save_to(tmp); });
+  // Serialised in memory first: LibTorch's zip writer cannot report a failed write (it aborts from a
+  // destructor), so the bytes reach the disk through our writer, which turns ENOSPC into an error.
+  std::string bytes;
+  archive.save_to([&bytes](const void* data, size_t size) -> size_t {
+    bytes.append(static_cast<const char*>(data), size);
+    return size;
+  });
+  write_file_atomic(path, bytes);
 }
 
 CheckpointReader::CheckpointReader(const std::string& path, torch::Device device) : path_(path) {

@@ -4,6 +4,7 @@
 
 #include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
+#include "wgan/train/augment.h"
 #include "wgan/train/precision.h"
 #include "wgan/util/error.h"
 
@@ -119,6 +120,8 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
   if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
+  parse_augment_list(c.augment);  // throws naming --augment
+  if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1]");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
   if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "wgan/io/image_grid.h"
 #include "wgan/train/foreach_adam.h"
@@ -153,6 +154,10 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   if (config_.cuda_graph) step_graph_ = std::make_unique<StepGraph>();
   fixed_z_ = fixed_z_.to(device_);
 
+  // ---- What the critic sees (--augment): the transforms and their probability.
+  augment_kinds_ = parse_augment_list(config_.augment);
+  augment_p_ = torch::full({}, config_.augment_p, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+
   // ---- Optimizers, as the loss trains.
   const auto optimizer = loss_.optimizer;
   generator_opt_ = make_optimizer(optimizer, generator_->parameters(), *config_.lr, *config_.beta1, *config_.beta2);
@@ -231,6 +236,10 @@ torch::Tensor Trainer::next_real_batch() {
   return real;
 }
 
+torch::Tensor Trainer::see(const torch::Tensor& images) {
+  return augment_kinds_.empty() ? images : augment(images, augment_kinds_, augment_p_);
+}
+
 torch::Tensor Trainer::generate(const torch::Tensor& z) { return forward_float32(generator_, z, device_, bf16_); }
 
 torch::Tensor Trainer::score(const torch::Tensor& images) { return forward_float32(critic_, images, device_, bf16_); }
@@ -276,7 +285,9 @@ void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& st
   // Distributed: the interpolation weights too are one draw for the whole batch, then sliced.
   if (group_ && group_->world_size() > 1 && loss_.gradient_penalty && loss_options_.gp_lambda > 0)
     loss_options_.alpha = my_share(torch::rand({config_.batch}, float_opts));
-  auto terms = loss_.critic(critic_fn, real, fake, loss_options_);
+  // Real and generated images both go through --augment; the penalty's interpolates are made of the
+  // augmented pair (the loss builds them from what it is given).
+  auto terms = loss_.critic(critic_fn, see(real), see(fake), loss_options_);
   timer_.lap("3 critic forward: real, fake, penalty gradient");
   critic_opt_->zero_grad();
   terms.loss.backward();
@@ -311,8 +322,9 @@ void Trainer::generator_update(bool eager, StepStats& stats) {
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
   // The critic's weights are frozen so their gradients are not computed.
   set_requires_grad(*critic_, false);
-  auto g_loss =
-      loss_.generator(score(generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)))));
+  // Through the same transforms as the critic step, so the generator is not asked to make them.
+  auto z = my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts));
+  auto g_loss = loss_.generator(score(see(generate(z))));
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
@@ -525,6 +537,7 @@ void Trainer::write_metrics(const StepStats& s, double images_per_second) {
       {"penalty", s.penalty},
       {"generator_loss", s.generator_loss},
   };
+  if (!augment_kinds_.empty()) line["augment_p"] = config_.augment_p;
   append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
 }
 
@@ -539,8 +552,10 @@ std::string Trainer::progress_suffix() const {
   // Right after a log line the window is empty: show that line's rate until a step lands.
   const double rate =
       state_.real_batches > rate_window_batches_ ? window_rate(std::chrono::steady_clock::now()) : last_rate_;
-  char text[200];
+  char text[240];
   int n = std::snprintf(text, sizeof text, "kimg %.1f | %.0f img/s", kimg(), rate);
+  if (!augment_kinds_.empty())
+    n += std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | augment p %.3f", config_.augment_p);
   if (shown_losses_step_ >= 0)
     std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | at step %lld: D %.3f W %.3f GP %.3f G %.3f",
                   static_cast<long long>(shown_losses_step_), shown_losses_.critic_loss, shown_losses_.wasserstein,
@@ -563,12 +578,76 @@ void Trainer::save_final_samples() {
   }
 }
 
+std::string Trainer::resume_hint() const {
+  std::string hint = "; training stopped at step " + std::to_string(state_.step) + ". ";
+  hint += last_checkpoint_.empty() ? "No checkpoint was written yet"
+                                   : "The newest good checkpoint is " + last_checkpoint_ +
+                                         "; once the cause is fixed (free space, permissions), continue with: wgan train --resume " + config_.run_dir;
+  return hint;
+}
+
+void Trainer::stop_on_write_failure(const UserError& failure, bool checkpoint_first) {
+  if (!quiet_ && progress_bar_) std::cerr << "\n";  // off the progress bar's line
+  if (checkpoint_first && !(group_ && group_->world_size() > 1)) {
+    // The weights matter more than a picture or a log line: keep them if the disk lets us.
+    try {
+      save_checkpoint();
+    } catch (const std::exception& e) {
+      if (!quiet_) std::cerr << "\nwarning: the checkpoint could not be written either: " << e.what() << "\n";
+    }
+  }
+  throw UserError(failure.what() + resume_hint());
+}
+
+void Trainer::drop_metrics_after_resume() {
+  // Lines a killed run logged after its last checkpoint are logged again by this run: keep one copy.
+  const auto path = (fs::path(config_.run_dir) / "metrics.jsonl").string();
+  if (state_.step == 0 || !fs::exists(path)) return;
+  std::istringstream lines(read_file(path));
+  std::string kept;
+  bool dropped = false;
+  for (std::string line; std::getline(lines, line);) {
+    // A torn last line (killed mid-write) does not parse: it goes too.
+    const auto parsed = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
+    const bool later = parsed.is_object() && parsed.contains("step") && parsed["step"].is_number_integer() &&
+                       parsed["step"].get<int64_t>() > state_.step;
+    if (later || parsed.is_discarded()) {
+      dropped = true;
+      continue;
+    }
+    kept += line + "\n";
+  }
+  if (dropped) write_file_atomic(path, kept);
+}
+
 Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
+  // ---- The run directory: its config, leftovers of crashed writers gone, the log up to this step.
   if (is_main()) {
-    ensure_writable_dir(config_.run_dir);
-    write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+    try {
+      ensure_writable_dir(config_.run_dir);
+      remove_stale_temp_files_and_say(config_.run_dir, quiet_);
+      write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+      drop_metrics_after_resume();
+    } catch (const UserError& e) {
+      stop_on_write_failure(e, /*checkpoint_first=*/false);
+    }
   }
   if (state_.step >= config_.total_steps) return Outcome::kFinished;
+  // Every file written during the run: a failure stops it with the newest checkpoint named.
+  auto checkpoint = [this] {
+    try {
+      return save_checkpoint();
+    } catch (const UserError& e) {
+      stop_on_write_failure(e, /*checkpoint_first=*/false);
+    }
+  };
+  auto write_or_stop = [this](const std::function<void()>& write) {
+    try {
+      write();
+    } catch (const UserError& e) {
+      stop_on_write_failure(e, /*checkpoint_first=*/true);
+    }
+  };
 
   const bool show_bar = !quiet_ && progress_bar_;
   ProgressBar progress("train", config_.total_steps, state_.step);
@@ -581,7 +660,7 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
     bool stop_now = stop && stop->load();
     if (group_) stop_now = any_rank(*group_, stop_now);  // all ranks stop at the same step
     if (stop_now) {
-      const std::string path = save_checkpoint();
+      const std::string path = checkpoint();
       save_final_samples();
       if (!quiet_) {
         if (show_bar) progress.finish();
@@ -600,7 +679,7 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       const auto now = std::chrono::steady_clock::now();
       last_rate_ = window_rate(now);
       const StepStats mean = window.mean();
-      if (is_main()) write_metrics(mean, last_rate_);
+      if (is_main()) write_or_stop([&] { write_metrics(mean, last_rate_); });
       if (mean.count > 0) {
         shown_losses_ = mean;
         shown_losses_step_ = state_.step;
@@ -616,7 +695,8 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       const int64_t previous = images - config_.batch * *config_.n_critic;
       const auto every = static_cast<int64_t>(std::llround(config_.metrics_every_kimg * 1000.0));
       if (last || (every > 0 && images / every > previous / every)) {
-        auto line = evaluate_quality();
+        nlohmann::json line;
+        write_or_stop([&] { line = evaluate_quality(); });
         if (!quiet_) {
           if (show_bar) progress.finish();
           std::cerr << "quality at kimg " << line["kimg"].get<double>() << ": " << line.dump() << "\n";
@@ -624,8 +704,8 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       }
     }
     // ---- Grid, report and checkpoint at their intervals (and at the end).
-    if ((state_.step % config_.sample_every == 0 || last) && is_main()) save_samples_and_report();
-    if (state_.step % config_.checkpoint_every == 0 || last) save_checkpoint();
+    if ((state_.step % config_.sample_every == 0 || last) && is_main()) write_or_stop([&] { save_samples_and_report(); });
+    if (state_.step % config_.checkpoint_every == 0 || last) checkpoint();
     if (show_bar) progress.update(state_.step, progress_suffix(), last);
   }
   if (show_bar) progress.finish();

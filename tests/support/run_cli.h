@@ -13,8 +13,9 @@ struct CliResult {
   std::string output;  // stdout and stderr
 };
 
-inline CliResult run_cli(const std::string& args) {
-  const std::string command = std::string(WGAN_CLI_PATH) + " " + args + " 2>&1";
+// `env`: variable assignments for this run only, e.g. "WGAN_FAULT=ENOSPC:ckpt-".
+inline CliResult run_cli(const std::string& args, const std::string& env = "") {
+  const std::string command = (env.empty() ? "" : "env " + env + " ") + std::string(WGAN_CLI_PATH) + " " + args + " 2>&1";
   FILE* pipe = ::popen(command.c_str(), "r");
   std::string output;
   std::array<char, 4096> buffer{};

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "wgan/data/batcher.h"
@@ -17,9 +18,11 @@
 #include "wgan/losses/losses.h"
 #include "wgan/metrics/metric.h"
 #include "wgan/models/networks.h"
+#include "wgan/train/augment.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/cuda_graph.h"
 #include "wgan/train/train_config.h"
+#include "wgan/util/error.h"
 #include "wgan/util/phase_timer.h"
 
 namespace wgan {
@@ -97,6 +100,7 @@ class Trainer {
   void join_group(std::shared_ptr<ProcessGroup> group);
   void update_ema();
   torch::Tensor next_real_batch();
+  torch::Tensor see(const torch::Tensor& images);    // what the critic is shown of images (--augment)
   torch::Tensor generate(const torch::Tensor& z);    // generator forward, under autocast for bf16
   torch::Tensor score(const torch::Tensor& images);  // critic forward, under autocast for bf16
   void read_pending(StepStats& stats);
@@ -119,6 +123,13 @@ class Trainer {
   // At an interrupt, after the checkpoint: the final grid and the report, as at a normal end; a
   // failure there is a warning (the checkpoint is safe).
   void save_final_samples();
+  // What a failed write says after its own reason: the step, the newest good checkpoint, how to resume.
+  std::string resume_hint() const;
+  // A file of the run could not be written: try the checkpoint first (unless that is what failed,
+  // or other ranks are waiting in a collective), then stop with one UserError naming the file.
+  [[noreturn]] void stop_on_write_failure(const UserError& failure, bool checkpoint_first);
+  // On resume: metrics.jsonl lines of steps after the checkpoint (a killed run's) are dropped.
+  void drop_metrics_after_resume();
 
   TrainConfig config_;
   const ImageDataset& dataset_;
@@ -163,6 +174,9 @@ class Trainer {
   torch::Tensor pending_;
   int64_t pending_steps_ = 0;
   int64_t pending_first_step_ = 0;
+  // --augment: the transforms and their probability, as a device tensor (what a captured graph reads).
+  std::vector<AugmentKind> augment_kinds_;
+  torch::Tensor augment_p_;
   // --cuda-graph: the captured iteration and the device tensors it reads its inputs from.
   std::unique_ptr<StepGraph> step_graph_;
   int64_t graph_warmup_left_ = 3;  // eager iterations first: cuDNN's algorithm search and the optimizer state
