@@ -65,7 +65,10 @@ class FaultInjection : public ::testing::Test {
     dir_ = test_support::fresh_dir("faults");
     run_ = dir_ + "/run";
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    if (!mounted_.empty()) ::umount(mounted_.c_str());
+    fs::remove_all(dir_);
+  }
   // Trains the tiny run to `steps` (a new run, or resumed when it exists).
   void train_to(int steps) {
     const bool exists = fs::exists(run_ + "/checkpoints");
@@ -75,6 +78,7 @@ class FaultInjection : public ::testing::Test {
   }
   std::string resume(int steps) { return "train --resume " + run_ + " --steps " + std::to_string(steps) + " --quiet --threads 1"; }
   std::string dir_, run_;
+  std::string mounted_;  // a tmpfs mounted by the test, unmounted in TearDown whatever happened
 };
 
 TEST_F(FaultInjection, AFailedCheckpointNamesTheNewestGoodOneAndHowToResume) {
@@ -208,6 +212,7 @@ TEST_F(FaultInjection, ARealFullDiskIsAClearErrorNotAnAbort) {
   fs::create_directories(mount_point);
   if (::mount("tmpfs", mount_point.c_str(), "tmpfs", 0, "size=3m") != 0)
     GTEST_SKIP() << "cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN): " << std::strerror(errno);
+  mounted_ = mount_point;
   const std::string run = mount_point + "/run";
   auto r = run_cli("train --max-images 256 --width 16 --batch 16 --steps 200 --checkpoint-every 15 "
                    "--sample-every 15 --threads 2 --quiet --run-dir " + run);
@@ -218,7 +223,6 @@ TEST_F(FaultInjection, ARealFullDiskIsAClearErrorNotAnAbort) {
   EXPECT_EQ(r.output.find("terminate called"), std::string::npos) << r.output;
   EXPECT_TRUE(temp_files_under(run).empty());
   EXPECT_EQ(CheckpointReader(run + "/checkpoints/ckpt-00000015.pt").state().step, 15);
-  ::umount(mount_point.c_str());
 }
 
 // kill -9 at random moments, each time resumed: the same weights as an uninterrupted run, and
