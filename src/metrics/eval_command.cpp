@@ -26,6 +26,7 @@ nlohmann::json run_eval(const EvalConfig& c) {
   context.inception = c.inception;
   context.device = device;
   context.seed = c.seed;
+  if (c.data.empty()) context.train_max_images = loaded.config.max_images;  // the images the run trained on
   const std::string names = !c.metrics.empty() ? c.metrics : context.data == "fashion-mnist" ? "swd,fd-fmnist" : "swd";
   auto metrics = make_metrics(names, context);
 

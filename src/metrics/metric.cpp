@@ -21,6 +21,8 @@ const std::vector<MetricInfo>& metric_registry() {
        make_fd_fmnist_metric},
       {"fid", "Fréchet Inception distance (needs --inception FILE)", make_fid_metric},
       {"kid", "kernel Inception distance, 100 subsets of 1000 (needs --inception FILE)", make_kid_metric},
+      {"copies", "memorisation: share of generated images nearer (in pixels) to a training image than 95% of the "
+                 "training images are to each other (about 0.05: new images; near 1: copies)", make_copies_metric},
   };
   return registry;
 }

@@ -26,6 +26,7 @@ struct MetricContext {
   torch::Device device = torch::kCPU;  // where feature networks run
   uint64_t seed = 0;                   // patches, directions and subsets
   const ImageDataset* train_images = nullptr;  // the run's loaded data, when there is one (saves a reload)
+  int64_t train_max_images = 0;        // the run's --max-images, for metrics that load its training images
   // Objects metrics share within one context (the Inception network and its features for fid + kid).
   std::shared_ptr<std::map<std::string, std::shared_ptr<void>>> shared =
       std::make_shared<std::map<std::string, std::shared_ptr<void>>>();
@@ -69,5 +70,6 @@ std::unique_ptr<Metric> make_swd_metric(const MetricContext& context);
 std::unique_ptr<Metric> make_fd_fmnist_metric(const MetricContext& context);
 std::unique_ptr<Metric> make_fid_metric(const MetricContext& context);
 std::unique_ptr<Metric> make_kid_metric(const MetricContext& context);
+std::unique_ptr<Metric> make_copies_metric(const MetricContext& context);
 
 }  // namespace wgan
