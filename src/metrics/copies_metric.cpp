@@ -6,7 +6,6 @@
 // new draws of the same distribution, near 1 for one that copies.
 #include <ATen/CPUGeneratorImpl.h>
 
-#include "wgan/data/training_data.h"
 #include "wgan/metrics/metric.h"
 #include "wgan/util/error.h"
 
@@ -68,21 +67,11 @@ class CopiesMetric : public Metric {
 
  private:
   void load_training_images() {
-    ImageDataset loaded;
-    const ImageDataset* dataset = context_.train_images;
-    if (!dataset) {
-      DataRequest request;
-      request.data = context_.data;
-      request.data_dir = context_.data_dir;
-      request.max_images = context_.train_max_images;
-      request.quiet = true;
-      loaded = load_training_data(request);
-      dataset = &loaded;
-    }
-    if (dataset->size() < 2) throw UserError("copies: needs at least 2 training images");
-    train_ = flat(dataset->images.permute({0, 3, 1, 2}).contiguous());
+    const ImageDataset dataset = training_images(context_, context_.train_max_images, /*quiet=*/true);
+    if (dataset.size() < 2) throw UserError("copies: needs at least 2 training images");
+    train_ = flat(dataset.images.permute({0, 3, 1, 2}).contiguous());
     auto rng = at::detail::createCPUGenerator(context_.seed + 3);
-    auto sample = torch::randperm(dataset->size(), rng, torch::kLong).slice(0, 0, kMaxQueries);
+    auto sample = torch::randperm(dataset.size(), rng, torch::kLong).slice(0, 0, kMaxQueries);
     train_to_train_ = nearest_distance(train_.index_select(0, sample), train_, sample);
   }
 

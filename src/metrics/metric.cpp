@@ -55,18 +55,20 @@ torch::Tensor reference_images(const MetricContext& context, int64_t count) {
     auto test = load_fashion_mnist(context.data_dir, FashionMnistSplit::kTest);
     return test.images.slice(0, 0, count).permute({0, 3, 1, 2}).contiguous();
   }
-  ImageDataset loaded;
-  const ImageDataset* dataset = context.train_images;
-  if (!dataset) {
-    DataRequest request;
-    request.data = context.data;
-    request.data_dir = context.data_dir;
-    loaded = load_training_data(request);
-    dataset = &loaded;
-  }
+  const ImageDataset dataset = training_images(context, /*max_images=*/0, /*quiet=*/false);
   auto rng = at::detail::createCPUGenerator(context.seed + 1);
-  auto order = torch::randperm(dataset->size(), rng, torch::kLong).slice(0, 0, count);
-  return dataset->images.index_select(0, order).permute({0, 3, 1, 2}).contiguous();
+  auto order = torch::randperm(dataset.size(), rng, torch::kLong).slice(0, 0, count);
+  return dataset.images.index_select(0, order).permute({0, 3, 1, 2}).contiguous();
+}
+
+ImageDataset training_images(const MetricContext& context, int64_t max_images, bool quiet) {
+  if (context.train_images) return *context.train_images;  // shares the tensor, no copy
+  DataRequest request;
+  request.data = context.data;
+  request.data_dir = context.data_dir;
+  request.max_images = max_images;
+  request.quiet = quiet;
+  return load_training_data(request);
 }
 
 torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,

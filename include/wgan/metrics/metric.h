@@ -57,6 +57,10 @@ std::vector<std::unique_ptr<Metric>> make_metrics(const std::string& names, cons
 // images of the dataset drawn in a fixed order from `seed` (all of them when it has fewer).
 torch::Tensor reference_images(const MetricContext& context, int64_t count);
 
+// The run's training images (context.train_images), or `context.data` loaded as training data,
+// its first `max_images` (0 = all).
+ImageDataset training_images(const MetricContext& context, int64_t max_images, bool quiet);
+
 // `count` generated images as uint8 N x C x H x W on the CPU, from z drawn from `seed`.
 torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,
                              torch::Device device);
