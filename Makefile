@@ -5,15 +5,16 @@ JOBS ?= $(shell nproc)
 DEMO_FLAGS ?= --name demo --overwrite --width 32 --lr 2e-4 --steps 1200 --sample-every 200 --checkpoint-every 400
 
 APT_PACKAGES = build-essential cmake ccache libtorch-dev libgloo-dev libopenblas0-pthread libopencv-dev libcli11-dev \
-  nlohmann-json3-dev zlib1g-dev libgtest-dev dataset-fashion-mnist
+  nlohmann-json3-dev zlib1g-dev libgtest-dev libonnx-dev dataset-fashion-mnist
 
 # Only the tests need these: numpy checks that numpy.load opens the prepared datasets, and
-# headless chromium renders report.html, and python3-torch writes the seed checkpoints the interop test reads.
-TEST_PACKAGES = python3-numpy python3-scipy python3-torch chromium
+# headless chromium renders report.html and the exported web page, python3-torch writes the seed
+# checkpoints the interop test reads, and python3-onnx's checker reads the exported ONNX models.
+TEST_PACKAGES = python3-numpy python3-scipy python3-torch python3-onnx chromium
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: deps build demo test bench clean docs
+.PHONY: deps build demo test bench clean docs onnxruntime
 
 deps:
 	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then echo "deps: all packages present"; else \
@@ -28,6 +29,7 @@ demo: build
 
 test: build
 	@dpkg -s $(TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(TEST_PACKAGES); }
+	@$(MAKE) --no-print-directory onnxruntime || echo "warning: onnxruntime not fetched from npm; the tests that run exported models will be skipped"
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 # CPU speed against the Python reference (needs python3-torch): the measured tables replace the part
@@ -39,6 +41,11 @@ bench: build
 	  /<!-- bench:end -->/ { skip = 0 } !skip' $(BUILD)/performance-cpu.md docs/performance-cpu.md > $(BUILD)/performance-cpu.spliced \
 	  && mv $(BUILD)/performance-cpu.spliced docs/performance-cpu.md
 	./$(BUILD)/wgan_prepare_speed
+
+# npm's onnxruntime-node (the ONNX tests) and onnxruntime-web (`wgan export --web`), into $(BUILD)/npm.
+onnxruntime:
+	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
+	bash tools/fetch_onnxruntime.sh $(BUILD)/npm
 
 clean:
 	rm -rf $(BUILD)

@@ -23,6 +23,7 @@
 #include "wgan/train/sample_command.h"
 #include "wgan/train/train_command.h"
 #include "wgan/util/error.h"
+#include "wgan/util/version.h"
 
 namespace {
 
@@ -242,6 +243,8 @@ CLI::App* add_sample_options(CLI::App& app, SampleArgs& args) {
   cmd.add_option("--num", c.num, "How many images")->capture_default_str();
   cmd.add_option("--out", c.out_dir, "Write one PNG per image into this folder");
   cmd.add_option("--grid", c.grid, "Write one grid PNG (the default, samples.png)");
+  cmd.add_option("--npy", c.npy, "Also write the images as float32 [N, C, H, W] in [-1, 1] to this .npy file "
+                 "(numpy.load reads it; exact values, unlike the PNGs)");
   cmd.add_option("--nrow", c.nrow, "Images per grid row")->capture_default_str();
   cmd.add_option("--seed", c.seed, "Latent seed: the same seed gives the same images")->capture_default_str();
   cmd.add_flag("--no-ema", args.no_ema, "Use the raw generator instead of its moving average");
@@ -263,21 +266,32 @@ ExitCode sample_main(SampleArgs& args) {
 // ---- export
 
 struct ExportArgs {
-  std::string checkpoint, to;
+  wgan::ExportConfig config;
   bool no_ema = false;
 };
 
 CLI::App* add_export_options(CLI::App& app, ExportArgs& args) {
-  auto& cmd = *app.add_subcommand("export", "Write the generator as a PyTorch state dict (torch.load reads it)");
-  cmd.add_option("--checkpoint", args.checkpoint, "Checkpoint file, or a run directory (its newest)")->required();
-  cmd.add_option("--to", args.to, "Output .pt file")->required();
+  auto& cmd = *app.add_subcommand(
+      "export", "Write the generator for use elsewhere: a PyTorch state dict (.pt), an ONNX model (.onnx), or a "
+                "folder with a web page that generates in the browser (--web)");
+  auto& c = args.config;
+  cmd.add_option("--checkpoint", c.checkpoint, "Checkpoint file, or a run directory (its newest)")->required();
+  cmd.add_option("--to", c.to, "FILE.pt: PyTorch state dict (torch.load reads it); FILE.onnx: ONNX model (opset 13, "
+                 "input z [N, latent], output images [N, C, H, W] in [-1, 1]); with --web: a folder")->required();
   cmd.add_flag("--no-ema", args.no_ema, "Export the raw generator instead of its moving average");
+  cmd.add_flag("--web", c.web, "Write a static web page into the folder --to: generator.onnx run by onnxruntime-web, "
+               "a grid per seed (the same images as wgan sample --seed), a walk between two seeds, save as PNG; "
+               "open it through any static server (python3 -m http.server)");
+  cmd.add_option("--ort-web", c.ort_web, "onnxruntime-web's dist/ folder to copy the runtime from (default: "
+                 "$WGAN_ORT_WEB, else the copy `make onnxruntime` fetches)");
+  cmd.add_option("--arch", c.arch, "blog: --checkpoint is the blog post's own G.ckpt (torch.save(G.state_dict())); "
+                 "seed is accepted as its old name");
   return &cmd;
 }
 
 ExitCode export_main(ExportArgs& args) {
-  wgan::export_generator(args.checkpoint, !args.no_ema, args.to);
-  std::cout << args.to << "\n";
+  args.config.use_ema = !args.no_ema;
+  for (const auto& path : wgan::run_export(args.config)) std::cout << path << "\n";
   return ExitCode::kFinished;
 }
 
@@ -470,6 +484,7 @@ int main(int argc, char** argv) {
   CLI::App app{"wgan: train Wasserstein GANs with gradient penalty on images, and sample from them"};
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Help for every command");
+  app.set_version_flag("--version", std::string("wgan ") + wgan::kWganVersion);
 
   // ---- The commands: each one's options, and the handler that runs when it is chosen.
   TrainArgs train;

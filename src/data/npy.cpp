@@ -11,11 +11,11 @@
 
 namespace wgan {
 
-std::string npy_header(const std::vector<int64_t>& shape) {
+std::string npy_header(const std::vector<int64_t>& shape, const std::string& descr) {
   std::string dims;
   for (size_t i = 0; i < shape.size(); ++i)
     dims += std::to_string(shape[i]) + (shape.size() == 1 || i + 1 < shape.size() ? "," : "");
-  std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + dims + "), }";
+  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + dims + "), }";
   const size_t unpadded = 10 + dict.size() + 1;
   dict.append((64 - unpadded % 64) % 64, ' ');
   dict.push_back('\n');
@@ -25,6 +25,13 @@ std::string npy_header(const std::vector<int64_t>& shape) {
   header.push_back(static_cast<char>(dict.size() & 0xff));
   header.push_back(static_cast<char>(dict.size() >> 8));
   return header + dict;
+}
+
+std::string float_npy_bytes(const torch::Tensor& tensor) {
+  const auto values = tensor.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  std::string bytes = npy_header(values.sizes().vec(), "<f4");  // x86 and ARM are little-endian
+  bytes.append(static_cast<const char*>(values.data_ptr()), values.numel() * sizeof(float));
+  return bytes;
 }
 
 torch::Tensor map_npy(const std::string& path) {

@@ -1,29 +1,92 @@
 #include "wgan/train/export_command.h"
 
-#include "wgan/train/sampling.h"
-
-#include <algorithm>
-#include <cmath>
 #include <filesystem>
-#include <iostream>
 
-#include "wgan/io/image_grid.h"
+#include "wgan/io/onnx_model.h"
 #include "wgan/io/torch_pickle.h"
+#include "wgan/io/web_page.h"
 #include "wgan/train/checkpoint.h"
-#include "wgan/train/trainer.h"
+#include "wgan/train/sampling.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "wgan/util/version.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 
-void export_generator(const std::string& checkpoint_or_run_dir, bool use_ema, const std::string& to) {
-  if (to.empty()) throw UserError("--to FILE.pt is required");
-  auto loaded = load_generator(checkpoint_or_run_dir, use_ema, torch::kCPU);
-  const auto parent = fs::path(to).parent_path();
+namespace {
+
+bool ends_with(const std::string& text, const std::string& suffix) {
+  return text.size() >= suffix.size() && text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// What an exported model says about itself: ONNX metadata_props, and model.js for the web page.
+nlohmann::json model_facts(const LoadedGenerator& loaded) {
+  const auto& m = loaded.config.model;
+  return {{"wgan_version", kWganVersion},
+          {"arch", canonical_arch(m.arch)},
+          {"resolution", m.resolution},
+          {"channels", m.channels},
+          {"latent_dim", m.latent_dim},
+          {"step", loaded.step},
+          {"weights", loaded.is_ema ? "ema" : "raw"},
+          {"classes", nlohmann::json::array()},
+          {"source", fs::path(loaded.source).filename().string()}};
+}
+
+std::vector<std::pair<std::string, std::string>> onnx_metadata(const nlohmann::json& facts) {
+  std::vector<std::pair<std::string, std::string>> metadata;
+  for (const auto& [key, value] : facts.items())
+    metadata.emplace_back("wgan." + key, value.is_string() ? value.get<std::string>() : value.dump());
+  metadata.emplace_back("wgan.input",
+                        "z: float32 [N, latent_dim], N(0, I); `wgan sample --seed S --num N` draws torch.randn(N, "
+                        "latent_dim) from a CPU generator seeded with S");
+  metadata.emplace_back("wgan.output", "images: float32 [N, channels, resolution, resolution] in [-1, 1]; "
+                                       "pixel = round((x + 1) * 127.5)");
+  return metadata;
+}
+
+}  // namespace
+
+void validate(const ExportConfig& c) {
+  if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
+  if (c.to.empty()) throw UserError("--to is required (FILE.pt, FILE.onnx, or a folder with --web)");
+  if (c.web && (ends_with(c.to, ".pt") || ends_with(c.to, ".onnx")))
+    throw UserError("--to " + c.to + " with --web must be a folder (the page and its files go into it)");
+  if (!c.web && !ends_with(c.to, ".pt") && !ends_with(c.to, ".onnx"))
+    throw UserError("--to " + c.to + ": end it in .pt (PyTorch state dict) or .onnx (ONNX model), or add --web "
+                    "for a browser page in that folder");
+  if (!c.ort_web.empty() && !c.web) throw UserError("--ort-web is for --web only");
+  const std::string arch = canonical_arch(c.arch);
+  if (!arch.empty() && arch != "blog")
+    throw UserError("--arch '" + c.arch + "': only blog (the blog post's G.ckpt; alias seed) is read from a PyTorch file");
+}
+
+std::vector<std::string> run_export(const ExportConfig& c) {
+  validate(c);
+  // Before loading anything: a missing runtime or library is the user's first error, not the last.
+  const std::string ort_web = c.web ? find_onnxruntime_web(c.ort_web) : "";
+  if ((c.web || ends_with(c.to, ".onnx")) && !onnx_export_available())
+    throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
+  auto loaded = canonical_arch(c.arch) == "blog" ? load_blog_generator(c.checkpoint, torch::kCPU)
+                                                 : load_generator(c.checkpoint, c.use_ema, torch::kCPU);
+  const auto facts = model_facts(loaded);
+  if (ends_with(c.to, ".pt")) {
+    const auto parent = fs::path(c.to).parent_path();
+    if (!parent.empty()) ensure_writable_dir(parent.string());
+    save_torch_state_dict(c.to, module_state(*loaded.net));
+    return {c.to};
+  }
+  const auto onnx = generator_to_onnx(*loaded.net, loaded.config.model.latent_dim, onnx_metadata(facts));
+  if (c.web) {
+    write_web_page(c.to, onnx, facts, ort_web);
+    return {c.to};
+  }
+  const auto parent = fs::path(c.to).parent_path();
   if (!parent.empty()) ensure_writable_dir(parent.string());
-  save_torch_state_dict(to, module_state(*loaded.net));
+  write_file_atomic(c.to, onnx);
+  return {c.to};
 }
 
 }  // namespace wgan

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "wgan/data/npy.h"
 #include "wgan/io/image_grid.h"
 #include "wgan/io/torch_pickle.h"
 #include "wgan/train/checkpoint.h"
@@ -89,6 +90,12 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
     grid.nrow = nrow;
     write_png(path, make_grid(images, grid));
     written.push_back(path);
+  }
+  if (!c.npy.empty()) {
+    const auto parent = fs::path(c.npy).parent_path();
+    if (!parent.empty()) ensure_writable_dir(parent.string());
+    write_file_atomic(c.npy, float_npy_bytes(images));
+    written.push_back(c.npy);
   }
   return written;
 }

@@ -8,8 +8,12 @@
 
 namespace wgan {
 
-// The header numpy expects for a C-ordered uint8 array of `shape`, padded to 64 bytes.
-std::string npy_header(const std::vector<int64_t>& shape);
+// The header numpy expects for a C-ordered array of `shape`, padded to 64 bytes; `descr` is numpy's
+// type code ("|u1" uint8, "<f4" little-endian float32).
+std::string npy_header(const std::vector<int64_t>& shape, const std::string& descr = "|u1");
+
+// A float32 tensor (any shape, any device) as the bytes of a .npy file.
+std::string float_npy_bytes(const torch::Tensor& tensor);
 
 // Maps `path` read-only and returns a uint8 tensor of its shape that keeps the mapping alive.
 // Throws UserError naming the file when it is not a uint8 C-ordered .npy or is truncated.

@@ -18,6 +18,7 @@ class SyncBatchNorm2dImpl : public torch::nn::Module {
  public:
   explicit SyncBatchNorm2dImpl(int64_t channels, double eps = 1e-5, double momentum = 0.1);
   torch::Tensor forward(const torch::Tensor& x);
+  double eps() const { return eps_; }
 
   torch::Tensor weight, bias, running_mean, running_var, num_batches_tracked;
 

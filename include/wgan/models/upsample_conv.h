@@ -34,6 +34,7 @@ class UpsampleConvImpl : public torch::nn::Module {
   UpsampleConvImpl(int64_t in_channels, int64_t out_channels, bool from_1x1, bool bias);
   torch::Tensor forward(const torch::Tensor& x);
   void set_kernel(UpsampleKernel kernel) { kernel_ = kernel; }
+  bool from_1x1() const { return from_1x1_; }  // the latent-to-4x4 layer (stride 1, padding 0)
 
   torch::Tensor weight;
   torch::Tensor bias;  // undefined when built without bias

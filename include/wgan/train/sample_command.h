@@ -12,6 +12,7 @@ struct SampleConfig {
   int64_t num = 64;           // how many images
   std::string out_dir;        // write NNNNNN.png files here ...
   std::string grid;           // ... or one grid PNG here (default when neither is given: samples.png)
+  std::string npy;            // also the images as float32 N x C x H x W in [-1, 1] (a .npy file)
   int64_t nrow = 8;           // grid columns
   uint64_t seed = 0;          // the latent vectors are a function of this seed alone
   bool use_ema = true;        // sample the generator's moving average (false: the raw generator)

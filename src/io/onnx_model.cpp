@@ -1,0 +1,163 @@
+#include "wgan/io/onnx_model.h"
+
+#include "wgan/dist/sync_batch_norm.h"
+#include "wgan/models/upsample_conv.h"
+#include "wgan/util/error.h"
+
+#if WGAN_HAVE_ONNX
+#include <onnx/onnx_pb.h>
+#endif
+
+namespace wgan {
+
+namespace {
+
+// One ConvTranspose of the graph, with the BatchNorm after it (if any) already folded in.
+struct Stage {
+  torch::Tensor weight;  // [Cin, Cout, 4, 4] float64
+  torch::Tensor bias;    // [Cout] float64
+  bool from_1x1 = false;
+  bool has_norm = false;
+};
+
+// BatchNorm in eval mode, y = (x - mean) / sqrt(var + eps) * gamma + beta, moved into the
+// convolution before it: every output channel's weights scaled by gamma / sqrt(var + eps).
+void fold_norm(Stage& stage, const torch::Tensor& gamma, const torch::Tensor& beta, const torch::Tensor& mean,
+               const torch::Tensor& var, double eps) {
+  auto scale = gamma.to(torch::kFloat64) / (var.to(torch::kFloat64) + eps).sqrt();
+  stage.weight = stage.weight * scale.view({1, -1, 1, 1});
+  stage.bias = (stage.bias - mean.to(torch::kFloat64)) * scale + beta.to(torch::kFloat64);
+  stage.has_norm = true;
+}
+
+// The generator's stages in forward order: ConvTranspose (+ BatchNorm) ... ConvTranspose. Module
+// registration order is forward order in both of wgan's generators.
+std::vector<Stage> generator_stages(GeneratorNet& net) {
+  torch::NoGradGuard no_grad;
+  std::vector<Stage> stages;
+  auto attach_norm = [&](const std::string& name, auto&&... fold_args) {
+    if (stages.empty() || stages.back().has_norm)
+      throw UserError("ONNX export: BatchNorm " + name + " does not follow a transposed convolution");
+    fold_norm(stages.back(), fold_args...);
+  };
+  for (const auto& item : net.named_modules("", /*include_self=*/false)) {
+    auto* module = item.value().get();
+    if (auto* conv = dynamic_cast<UpsampleConvImpl*>(module)) {
+      Stage stage;
+      stage.weight = conv->weight.detach().cpu().to(torch::kFloat64);
+      stage.bias = conv->bias.defined() ? conv->bias.detach().cpu().to(torch::kFloat64)
+                                        : torch::zeros({conv->weight.size(1)}, torch::kFloat64);
+      stage.from_1x1 = conv->from_1x1();
+      stages.push_back(stage);
+    } else if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(module)) {
+      attach_norm(item.key(), bn->weight.cpu(), bn->bias.cpu(), bn->running_mean.cpu(), bn->running_var.cpu(),
+                  bn->options.eps());
+    } else if (auto* sync_bn = dynamic_cast<SyncBatchNorm2dImpl*>(module)) {
+      attach_norm(item.key(), sync_bn->weight.cpu(), sync_bn->bias.cpu(), sync_bn->running_mean.cpu(),
+                  sync_bn->running_var.cpu(), sync_bn->eps());
+    } else if (!dynamic_cast<torch::nn::ReLUImpl*>(module) && !dynamic_cast<torch::nn::TanhImpl*>(module) &&
+               !dynamic_cast<torch::nn::SequentialImpl*>(module)) {
+      throw UserError("ONNX export: the generator's layer " + item.key() + " (" + module->name() +
+                      ") is not one the exporter knows (transposed convolutions with BatchNorm)");
+    }
+  }
+  if (stages.size() < 2 || !stages.front().from_1x1 || stages.back().has_norm)
+    throw UserError("ONNX export: the generator is not a stack of transposed convolutions from a 1x1 latent");
+  for (size_t i = 0; i + 1 < stages.size(); ++i)
+    if (!stages[i].has_norm || (i > 0 && stages[i].from_1x1))
+      throw UserError("ONNX export: stage " + std::to_string(i + 1) + " of the generator has no BatchNorm");
+  return stages;
+}
+
+#if WGAN_HAVE_ONNX
+void add_tensor_type(onnx::ValueInfoProto* value, const std::string& name, const std::vector<int64_t>& dims) {
+  value->set_name(name);
+  auto* tensor = value->mutable_type()->mutable_tensor_type();
+  tensor->set_elem_type(onnx::TensorProto::FLOAT);
+  auto* shape = tensor->mutable_shape();
+  shape->add_dim()->set_dim_param("N");  // any batch size
+  for (auto d : dims) shape->add_dim()->set_dim_value(d);
+}
+
+void add_initializer(onnx::GraphProto* graph, const std::string& name, const torch::Tensor& values,
+                     onnx::TensorProto::DataType type) {
+  auto* init = graph->add_initializer();
+  init->set_name(name);
+  init->set_data_type(type);
+  for (auto d : values.sizes()) init->add_dims(d);
+  const auto contiguous = values.contiguous();
+  init->set_raw_data(contiguous.data_ptr(), contiguous.numel() * contiguous.element_size());  // little-endian
+}
+
+void add_ints(onnx::NodeProto* node, const std::string& name, const std::vector<int64_t>& values) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::INTS);
+  for (auto v : values) attr->add_ints(v);
+}
+
+onnx::NodeProto* add_node(onnx::GraphProto* graph, const std::string& op, const std::vector<std::string>& inputs,
+                          const std::string& output) {
+  auto* node = graph->add_node();
+  node->set_op_type(op);
+  node->set_name(output);
+  for (const auto& in : inputs) node->add_input(in);
+  node->add_output(output);
+  return node;
+}
+#endif
+
+}  // namespace
+
+bool onnx_export_available() { return WGAN_HAVE_ONNX != 0; }
+
+std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
+                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+  const auto stages = generator_stages(net);
+#if !WGAN_HAVE_ONNX
+  (void)latent_dim;
+  (void)metadata;
+  throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
+#else
+  onnx::ModelProto model;
+  model.set_ir_version(8);  // ONNX 1.10+; onnxruntime reads it
+  model.set_producer_name("wgan");
+  auto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(kOnnxOpset);
+  for (const auto& [key, value] : metadata) {
+    auto* prop = model.add_metadata_props();
+    prop->set_key(key);
+    prop->set_value(value);
+  }
+  auto* graph = model.mutable_graph();
+  graph->set_name("wgan_generator");
+  add_tensor_type(graph->add_input(), "z", {latent_dim});
+
+  add_initializer(graph, "latent_shape", torch::tensor({int64_t{-1}, latent_dim, int64_t{1}, int64_t{1}}),
+                  onnx::TensorProto::INT64);
+  std::string x = "z_4d";
+  add_node(graph, "Reshape", {"z", "latent_shape"}, x);
+  int64_t side = 1;
+  for (size_t i = 0; i < stages.size(); ++i) {
+    const auto& stage = stages[i];
+    const std::string id = "stage" + std::to_string(i + 1);
+    add_initializer(graph, id + ".weight", stage.weight.to(torch::kFloat32), onnx::TensorProto::FLOAT);
+    add_initializer(graph, id + ".bias", stage.bias.to(torch::kFloat32), onnx::TensorProto::FLOAT);
+    auto* conv = add_node(graph, "ConvTranspose", {x, id + ".weight", id + ".bias"}, id + ".convt");
+    add_ints(conv, "kernel_shape", {stage.weight.size(2), stage.weight.size(3)});
+    add_ints(conv, "strides", stage.from_1x1 ? std::vector<int64_t>{1, 1} : std::vector<int64_t>{2, 2});
+    add_ints(conv, "pads", stage.from_1x1 ? std::vector<int64_t>{0, 0, 0, 0} : std::vector<int64_t>{1, 1, 1, 1});
+    side = stage.from_1x1 ? stage.weight.size(2) : side * 2;
+    const bool last = i + 1 == stages.size();
+    x = last ? "images" : id;
+    add_node(graph, last ? "Tanh" : "Relu", {id + ".convt"}, x);
+  }
+  add_tensor_type(graph->add_output(), "images", {stages.back().weight.size(1), side, side});
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) throw UserError("ONNX export: the model could not be serialised");
+  return bytes;
+#endif
+}
+
+}  // namespace wgan
