@@ -96,15 +96,18 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
   add_given(cmd, "--augment-p", g.augment_p, d.augment_p, "With --augment: the probability that each transform "
             "is applied to an image (DiffAugment's choice, 1, applies every transform to every image); lower it "
             "when grids show the transforms leaking into the generated images");
-  add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (any resolution) or blog (the blog post's exact "
-            "64x64 RGB networks and parameter names; seed is accepted as its old name)");
+  add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (the blog post's kind, any resolution; fastest), "
+            "resnet (the WGAN-GP paper's residual networks, any resolution: better images per step, several times "
+            "the compute per image; trains with Adam 2e-4, --lr-decay linear and no critic normalisation unless "
+            "given), or blog (the blog post's exact 64x64 RGB networks and parameter names; seed is its old name)");
   add_given(cmd, "--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
   add_given(cmd, "--channels", m.channels, "1 or 3 (default: from the dataset)");
   add_given(cmd, "--latent-dim", m.latent_dim, d.model.latent_dim, "Size of the latent vector z");
-  add_given(cmd, "--width", m.width, d.model.width, "Channels of the highest-resolution layer (x2 per level, at most "
-            "x8; default 64, on the CPU 32: the best quality per minute there)");
-  add_given(cmd, "--critic-norm", m.critic_norm, d.model.critic_norm, "Critic normalisation: layer (WGAN-GP paper), "
-            "instance, none, batch (the blog post's; breaks the per-sample penalty)");
+  add_given(cmd, "--width", m.width, d.model.width, "dcgan: channels of the highest-resolution layer (x2 per level, "
+            "at most x8); resnet: channels of every block (the paper: 128). Default 64, on the CPU 32: the best "
+            "quality per minute there");
+  add_given(cmd, "--critic-norm", m.critic_norm, d.model.critic_norm, "Critic normalisation: layer (WGAN-GP paper; dcgan's "
+            "default), instance, none (resnet's default), batch (the blog post's; breaks the per-sample penalty)");
   add_given(cmd, "--loss", g.loss, d.loss, "The adversarial loss, with its own optimizer defaults:" + losses);
   add_given(cmd, "--gp-lambda", g.gp_lambda, d.gp_lambda, "Gradient penalty weight (wgan-gp)");
   add_given(cmd, "--gp-every", g.gp_every, d.gp_every, "Lazy penalty, a speed option: compute the gradient penalty "
@@ -116,6 +119,9 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
             "default width; wgan 5e-5 RMSprop; gan 2e-4 Adam)");
   add_given(cmd, "--beta1", g.beta1, "Adam beta1 (default: wgan-gp 0, gan 0.5)");
   add_given(cmd, "--beta2", g.beta2, "Adam beta2 (default: wgan-gp 0.9, gan 0.999)");
+  add_given(cmd, "--lr-decay", g.lr_decay, d.lr_decay, "Learning-rate schedule of both networks: none, or linear "
+            "(from --lr down to 0 at the last step, as the WGAN-GP paper trains its ResNet; --arch resnet's "
+            "default)");
   add_given(cmd, "--ema-kimg", g.ema_kimg, d.ema_kimg, "Half-life of the generator's moving average in kimg (0 = "
             "no EMA)");
   add_given(cmd, "--ema-rampup", g.ema_rampup, d.ema_rampup, "Early in a run the EMA half-life is at most this "

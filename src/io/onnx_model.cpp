@@ -96,6 +96,27 @@ void add_ints(onnx::NodeProto* node, const std::string& name, const std::vector<
   for (auto v : values) attr->add_ints(v);
 }
 
+void add_float(onnx::NodeProto* node, const std::string& name, float value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::FLOAT);
+  attr->set_f(value);
+}
+
+void add_string(onnx::NodeProto* node, const std::string& name, const std::string& value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::STRING);
+  attr->set_s(value);
+}
+
+void add_int(onnx::NodeProto* node, const std::string& name, int64_t value) {
+  auto* attr = node->add_attribute();
+  attr->set_name(name);
+  attr->set_type(onnx::AttributeProto::INT);
+  attr->set_i(value);
+}
+
 onnx::NodeProto* add_node(onnx::GraphProto* graph, const std::string& op, const std::vector<std::string>& inputs,
                           const std::string& output) {
   auto* node = graph->add_node();
@@ -105,35 +126,11 @@ onnx::NodeProto* add_node(onnx::GraphProto* graph, const std::string& op, const 
   node->add_output(output);
   return node;
 }
-#endif
 
-}  // namespace
-
-bool onnx_export_available() { return WGAN_HAVE_ONNX != 0; }
-
-std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
-                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+// The dcgan and blog generators: ConvTranspose (BatchNorm folded) + Relu per stage, Tanh last.
+// Returns the output's side.
+int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, int64_t latent_dim) {
   const auto stages = generator_stages(net);
-#if !WGAN_HAVE_ONNX
-  (void)latent_dim;
-  (void)metadata;
-  throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
-#else
-  onnx::ModelProto model;
-  model.set_ir_version(8);  // ONNX 1.10+; onnxruntime reads it
-  model.set_producer_name("wgan");
-  auto* opset = model.add_opset_import();
-  opset->set_domain("");
-  opset->set_version(kOnnxOpset);
-  for (const auto& [key, value] : metadata) {
-    auto* prop = model.add_metadata_props();
-    prop->set_key(key);
-    prop->set_value(value);
-  }
-  auto* graph = model.mutable_graph();
-  graph->set_name("wgan_generator");
-  add_tensor_type(graph->add_input(), "z", {latent_dim});
-
   add_initializer(graph, "latent_shape", torch::tensor({int64_t{-1}, latent_dim, int64_t{1}, int64_t{1}}),
                   onnx::TensorProto::INT64);
   std::string x = "z_4d";
@@ -153,7 +150,126 @@ std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
     x = last ? "images" : id;
     add_node(graph, last ? "Tanh" : "Relu", {id + ".convt"}, x);
   }
-  add_tensor_type(graph->add_output(), "images", {stages.back().weight.size(1), side, side});
+  return side;
+}
+
+// The resnet generator's layers, named as its parameters (blocks.K.conv1 ...).
+class ResnetEmitter {
+ public:
+  explicit ResnetEmitter(onnx::GraphProto* graph) : graph_(graph) {
+    add_initializer(graph_, "upsample_scales", torch::tensor({1.0f, 1.0f, 2.0f, 2.0f}), onnx::TensorProto::FLOAT);
+  }
+
+  std::string batch_norm(const std::string& x, SyncBatchNorm2dImpl& bn, const std::string& name) {
+    torch::NoGradGuard no_grad;
+    const std::vector<std::pair<std::string, torch::Tensor>> inputs = {{".weight", bn.weight},
+                                                                       {".bias", bn.bias},
+                                                                       {".running_mean", bn.running_mean},
+                                                                       {".running_var", bn.running_var}};
+    std::vector<std::string> names = {x};
+    for (const auto& [suffix, tensor] : inputs) {
+      add_initializer(graph_, name + suffix, tensor.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
+      names.push_back(name + suffix);
+    }
+    add_float(add_node(graph_, "BatchNormalization", names, name), "epsilon", static_cast<float>(bn.eps()));
+    return name;
+  }
+
+  std::string conv(const std::string& x, torch::nn::Conv2dImpl& conv, const std::string& name) {
+    torch::NoGradGuard no_grad;
+    add_initializer(graph_, name + ".weight", conv.weight.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
+    add_initializer(graph_, name + ".bias", conv.bias.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
+    auto* node = add_node(graph_, "Conv", {x, name + ".weight", name + ".bias"}, name);
+    const int64_t k = conv.weight.size(2), pad = k / 2;
+    add_ints(node, "kernel_shape", {k, k});
+    add_ints(node, "pads", {pad, pad, pad, pad});
+    return name;
+  }
+
+  std::string relu(const std::string& x) { return unary("Relu", x); }
+
+  // Nearest 2x: output pixel i reads input floor(i / 2), as upsample_nearest_2x.
+  std::string upsample(const std::string& x) {
+    auto* node = add_node(graph_, "Resize", {x, "", "upsample_scales"}, x + ".up");
+    add_string(node, "mode", "nearest");
+    add_string(node, "coordinate_transformation_mode", "asymmetric");
+    add_string(node, "nearest_mode", "floor");
+    return x + ".up";
+  }
+
+  std::string add(const std::string& a, const std::string& b, const std::string& name) {
+    add_node(graph_, "Add", {a, b}, name);
+    return name;
+  }
+
+  // Returns the output's side.
+  int64_t emit(ResnetGenerator& net) {
+    torch::NoGradGuard no_grad;
+    add_initializer(graph_, "input.weight", net.input->weight.detach().cpu().to(torch::kFloat32),
+                    onnx::TensorProto::FLOAT);
+    add_initializer(graph_, "input.bias", net.input->bias.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
+    add_int(add_node(graph_, "Gemm", {"z", "input.weight", "input.bias"}, "input"), "transB", 1);
+    add_initializer(graph_, "seed_shape", torch::tensor({int64_t{-1}, net.width, int64_t{4}, int64_t{4}}),
+                    onnx::TensorProto::INT64);
+    std::string x = add_node(graph_, "Reshape", {"input", "seed_shape"}, "seed")->output(0);
+    int64_t side = 4;
+    for (size_t k = 0; k < net.blocks->size(); ++k) {
+      auto& block = *net.blocks[k]->as<ResidualUpBlockImpl>();
+      const std::string id = "blocks." + std::to_string(k);
+      auto h = conv(upsample(relu(batch_norm(x, *block.norm1, id + ".norm1"))), *block.conv1, id + ".conv1");
+      h = conv(relu(batch_norm(h, *block.norm2, id + ".norm2")), *block.conv2, id + ".conv2");
+      x = add(conv(upsample(x), *block.shortcut, id + ".shortcut"), h, id);
+      side *= 2;
+    }
+    x = conv(relu(batch_norm(x, *net.output_norm, "output_norm")), *net.output_conv, "output_conv");
+    add_node(graph_, "Tanh", {x}, "images");
+    return side;
+  }
+
+ private:
+  std::string unary(const std::string& op, const std::string& x) {
+    add_node(graph_, op, {x}, x + "." + op);
+    return x + "." + op;
+  }
+  onnx::GraphProto* graph_;
+};
+#endif
+
+}  // namespace
+
+bool onnx_export_available() { return WGAN_HAVE_ONNX != 0; }
+
+std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
+                              const std::vector<std::pair<std::string, std::string>>& metadata) {
+#if !WGAN_HAVE_ONNX
+  (void)net;
+  (void)latent_dim;
+  (void)metadata;
+  throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
+#else
+  onnx::ModelProto model;
+  model.set_ir_version(8);  // ONNX 1.10+; onnxruntime reads it
+  model.set_producer_name("wgan");
+  auto* opset = model.add_opset_import();
+  opset->set_domain("");
+  opset->set_version(kOnnxOpset);
+  for (const auto& [key, value] : metadata) {
+    auto* prop = model.add_metadata_props();
+    prop->set_key(key);
+    prop->set_value(value);
+  }
+  auto* graph = model.mutable_graph();
+  graph->set_name("wgan_generator");
+  add_tensor_type(graph->add_input(), "z", {latent_dim});
+  int64_t side = 0, channels = 0;
+  if (auto* resnet = dynamic_cast<ResnetGenerator*>(&net)) {
+    side = ResnetEmitter(graph).emit(*resnet);
+    channels = resnet->output_conv->weight.size(0);
+  } else {
+    side = add_transposed_conv_stack(graph, net, latent_dim);
+    channels = generator_stages(net).back().weight.size(1);
+  }
+  add_tensor_type(graph->add_output(), "images", {channels, side, side});
   std::string bytes;
   if (!model.SerializeToString(&bytes)) throw UserError("ONNX export: the model could not be serialised");
   return bytes;

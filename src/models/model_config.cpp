@@ -36,8 +36,9 @@ void validate(const ModelConfig& c, bool image_shape_known) {
       throw UserError("--arch blog is the blog post's fixed network: --latent-dim 100 and --width 64 (got latent " +
                       std::to_string(c.latent_dim) + ", width " + std::to_string(c.width) + "): drop those flags");
     }
-  } else if (arch != "dcgan") {
-    throw UserError("--arch '" + c.arch + "' must be dcgan or blog (the blog post's networks; seed is an alias)");
+  } else if (arch != "dcgan" && arch != "resnet") {
+    throw UserError("--arch '" + c.arch + "' must be dcgan, resnet (the WGAN-GP paper's residual networks) or blog "
+                    "(the blog post's networks; seed is an alias)");
   }
   if (image_shape_known) check_image_shape(c);
 }

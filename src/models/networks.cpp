@@ -156,15 +156,105 @@ torch::Tensor BlogCritic::forward(const torch::Tensor& images) {
   return conv_[4]->forward(x).view({-1});
 }
 
+torch::Tensor upsample_nearest_2x(const torch::Tensor& x) {
+  const int64_t b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  return x.reshape({b, c, h, 1, w, 1}).expand({b, c, h, 2, w, 2}).reshape({b, c, 2 * h, 2 * w});
+}
+
+namespace {
+
+nn::Conv2d conv3x3(int64_t in, int64_t out) { return nn::Conv2d(nn::Conv2dOptions(in, out, 3).padding(1)); }
+nn::Conv2d conv1x1(int64_t in, int64_t out) { return nn::Conv2d(nn::Conv2dOptions(in, out, 1)); }
+
+}  // namespace
+
+ResidualUpBlockImpl::ResidualUpBlockImpl(int64_t in, int64_t out)
+    : norm1(register_module("norm1", SyncBatchNorm2d(in))),
+      norm2(register_module("norm2", SyncBatchNorm2d(out))),
+      conv1(register_module("conv1", conv3x3(in, out))),
+      conv2(register_module("conv2", conv3x3(out, out))),
+      shortcut(register_module("shortcut", conv1x1(in, out))) {}
+
+torch::Tensor ResidualUpBlockImpl::forward(const torch::Tensor& x) {
+  auto h = conv1->forward(upsample_nearest_2x(torch::relu(norm1->forward(x))));
+  h = conv2->forward(torch::relu(norm2->forward(h)));
+  return shortcut->forward(upsample_nearest_2x(x)) + h;
+}
+
+ResidualDownBlockImpl::ResidualDownBlockImpl(int64_t in, int64_t out, bool downsample, bool first,
+                                             const std::string& norm)
+    : downsample_(downsample), first_(first) {
+  conv1_ = register_module("conv1", conv3x3(in, first ? out : in));
+  conv2_ = register_module("conv2", conv3x3(first ? out : in, out));
+  if (downsample || in != out) shortcut_ = register_module("shortcut", conv1x1(in, out));
+  if (!first) {
+    norm1_ = make_norm(norm, in);
+    norm2_ = make_norm(norm, in);
+    if (!norm1_.is_empty()) register_module("norm1", norm1_.ptr());
+    if (!norm2_.is_empty()) register_module("norm2", norm2_.ptr());
+  }
+}
+
+torch::Tensor ResidualDownBlockImpl::forward(const torch::Tensor& x) {
+  auto normed = [](nn::AnyModule& norm, const torch::Tensor& t) { return norm.is_empty() ? t : norm.forward(t); };
+  torch::Tensor h;
+  if (first_) {
+    h = conv2_->forward(torch::relu(conv1_->forward(x)));
+  } else {
+    h = conv1_->forward(torch::relu(normed(norm1_, x)));
+    h = conv2_->forward(torch::relu(normed(norm2_, h)));
+  }
+  if (downsample_) h = torch::avg_pool2d(h, 2);
+  auto skip = downsample_ ? torch::avg_pool2d(x, 2) : x;
+  if (shortcut_) skip = shortcut_->forward(skip);
+  return skip + h;
+}
+
+ResnetGenerator::ResnetGenerator(const ModelConfig& config) : latent_dim(config.latent_dim), width(config.width) {
+  input = register_module("input", nn::Linear(latent_dim, width * 4 * 4));
+  blocks = register_module("blocks", nn::ModuleList());
+  for (int64_t side = 4; side < config.resolution; side *= 2) blocks->push_back(ResidualUpBlock(width, width));
+  output_norm = register_module("output_norm", SyncBatchNorm2d(width));
+  output_conv = register_module("output_conv", conv3x3(width, config.channels));
+}
+
+torch::Tensor ResnetGenerator::forward(const torch::Tensor& z) {
+  auto x = input->forward(as_4d_latent(z, latent_dim).flatten(1)).view({-1, width, 4, 4});
+  for (const auto& block : *blocks) x = block->as<ResidualUpBlockImpl>()->forward(x);
+  return torch::tanh(output_conv->forward(torch::relu(output_norm->forward(x))));
+}
+
+ResnetCritic::ResnetCritic(const ModelConfig& config) : channels_(config.channels), resolution_(config.resolution) {
+  const int64_t width = config.width;
+  blocks_ = register_module("blocks", nn::ModuleList());
+  blocks_->push_back(ResidualDownBlock(config.channels, width, /*downsample=*/true, /*first=*/true, config.critic_norm));
+  for (int64_t side = config.resolution / 2; side > 8; side /= 2)
+    blocks_->push_back(ResidualDownBlock(width, width, /*downsample=*/true, /*first=*/false, config.critic_norm));
+  for (int i = 0; i < 2; ++i)
+    blocks_->push_back(ResidualDownBlock(width, width, /*downsample=*/false, /*first=*/false, config.critic_norm));
+  output_ = register_module("output", nn::Linear(width, 1));
+}
+
+torch::Tensor ResnetCritic::forward(const torch::Tensor& images) {
+  check_images(images, channels_, resolution_);
+  auto x = images;
+  for (const auto& block : *blocks_) x = block->as<ResidualDownBlockImpl>()->forward(x);
+  return output_->forward(torch::relu(x).mean({2, 3})).view({-1});
+}
+
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config) {
   validate(config);
-  if (canonical_arch(config.arch) == "blog") return std::make_shared<BlogGenerator>();
+  const std::string arch = canonical_arch(config.arch);
+  if (arch == "blog") return std::make_shared<BlogGenerator>();
+  if (arch == "resnet") return std::make_shared<ResnetGenerator>(config);
   return std::make_shared<DcganGenerator>(config);
 }
 
 std::shared_ptr<CriticNet> make_critic(const ModelConfig& config) {
   validate(config);
-  if (canonical_arch(config.arch) == "blog") return std::make_shared<BlogCritic>(config);
+  const std::string arch = canonical_arch(config.arch);
+  if (arch == "blog") return std::make_shared<BlogCritic>(config);
+  if (arch == "resnet") return std::make_shared<ResnetCritic>(config);
   return std::make_shared<DcganCritic>(config);
 }
 

@@ -1,5 +1,6 @@
 #include "wgan/train/foreach_adam.h"
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -136,6 +137,24 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std:
   if (kind == OptimizerKind::kRmsprop)
     return std::make_unique<torch::optim::RMSprop>(std::move(params), torch::optim::RMSpropOptions(lr));
   return std::make_unique<ForeachAdam>(std::move(params), torch::optim::AdamOptions(lr).betas({beta1, beta2}));
+}
+
+void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
+  for (auto& group : optimizer.param_groups()) {
+    auto& options = group.options();
+    if (auto* adam = dynamic_cast<torch::optim::AdamOptions*>(&options)) {
+      adam->lr(lr);
+    } else if (auto* rmsprop = dynamic_cast<torch::optim::RMSpropOptions*>(&options)) {
+      rmsprop->lr(lr);
+    } else {
+      throw std::logic_error("set_learning_rate: an optimizer make_optimizer does not make");
+    }
+  }
+}
+
+double scheduled_learning_rate(const std::string& decay, double lr, int64_t step, int64_t total_steps) {
+  if (decay != "linear" || total_steps <= 0) return lr;
+  return lr * std::max(0.0, 1.0 - static_cast<double>(step) / static_cast<double>(total_steps));
 }
 
 }  // namespace wgan

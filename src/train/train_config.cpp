@@ -66,9 +66,17 @@ std::vector<std::string> train_option_flags() {
   return flags;
 }
 
+void apply_arch_defaults(TrainConfig& c, const TrainOverrides& given) {
+  if (canonical_arch(c.model.arch) != "resnet") return;
+  if (!given.lr) c.lr = kResnetLearningRate;
+  if (!given.lr_decay) c.lr_decay = "linear";
+  if (!given.model.critic_norm) c.model.critic_norm = "none";
+}
+
 TrainConfig new_run_config(const TrainOverrides& given) {
   TrainConfig c;
   apply_all(c, given);
+  apply_arch_defaults(c, given);
   return c;
 }
 
@@ -117,6 +125,8 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.beta2 && !(*c.beta2 >= 0 && *c.beta2 < 1)) throw UserError("--beta2 must be in [0, 1)");
   if (!(c.gp_lambda >= 0 && std::isfinite(c.gp_lambda))) throw UserError("--gp-lambda must be >= 0");
   if (!(c.clip > 0)) throw UserError("--clip must be positive");
+  if (c.lr_decay != "none" && c.lr_decay != "linear")
+    throw UserError("--lr-decay '" + c.lr_decay + "' must be none or linear");
   if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
   if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
@@ -156,6 +166,9 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
       throw UserError("--cuda-graph supports the Adam losses, not --loss " + c.loss);
     if (effective_check_every(c, device) == 1)
       throw UserError("--cuda-graph reads the losses every --check-every steps; 1 would wait for the GPU each step");
+    // The captured Adam update holds the learning rate it was recorded with.
+    if (c.lr_decay != "none")
+      throw UserError("--cuda-graph records the learning rate once: use it with --lr-decay none");
   }
 
   // ---- What several ranks allow.
@@ -165,7 +178,8 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
                       std::to_string(world_size) + " ranks");
     if (c.cuda_graph) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
   }
-  if (sync_bn && c.model.arch == "blog") throw UserError("--sync-bn works with --arch dcgan only");
+  if (sync_bn && canonical_arch(c.model.arch) == "blog")
+    throw UserError("--sync-bn works with --arch dcgan and resnet (the blog post's networks keep plain BatchNorm)");
 }
 
 void check_data_fits(const TrainConfig& c, const ImageDataset& data, const TrainOverrides& given,

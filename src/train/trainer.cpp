@@ -361,6 +361,11 @@ StepStats Trainer::train_step() {
   } else {
     if (step_graph_) --graph_warmup_left_;
     timer_.start();
+    if (config_.lr_decay != "none") {
+      const double lr = scheduled_learning_rate(config_.lr_decay, *config_.lr, state_.step, config_.total_steps);
+      set_learning_rate(*critic_opt_, lr);
+      set_learning_rate(*generator_opt_, lr);
+    }
     for (int64_t i = 0; i < *config_.n_critic; ++i) {
       auto real = next_real_batch();
       timer_.lap("1 data");

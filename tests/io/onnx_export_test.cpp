@@ -92,6 +92,22 @@ torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z) {
       const auto strides = ints(node, "strides"), pads = ints(node, "pads");
       EXPECT_EQ(pads[0], pads[2]);
       y = torch::conv_transpose2d(x, values.at(node.input(1)), values.at(node.input(2)), strides, {pads[0], pads[1]});
+    } else if (node.op_type() == "Conv") {
+      const auto pads = ints(node, "pads");
+      y = torch::conv2d(x, values.at(node.input(1)), values.at(node.input(2)), 1, {pads[0], pads[1]});
+    } else if (node.op_type() == "Gemm") {
+      y = torch::addmm(values.at(node.input(2)), x, values.at(node.input(1)).t());  // transB = 1
+    } else if (node.op_type() == "BatchNormalization") {
+      float eps = 0;
+      for (const auto& a : node.attribute())
+        if (a.name() == "epsilon") eps = a.f();
+      y = torch::batch_norm(x, values.at(node.input(1)), values.at(node.input(2)), values.at(node.input(3)),
+                            values.at(node.input(4)), /*training=*/false, 0.0, eps, /*cudnn_enabled=*/false);
+    } else if (node.op_type() == "Resize") {
+      EXPECT_TRUE(values.at(node.input(2)).equal(torch::tensor({1.0f, 1.0f, 2.0f, 2.0f})));
+      y = x.repeat_interleave(2, 2).repeat_interleave(2, 3);
+    } else if (node.op_type() == "Add") {
+      y = x + values.at(node.input(1));
     } else if (node.op_type() == "Relu") {
       y = torch::relu(x);
     } else if (node.op_type() == "Tanh") {
@@ -143,10 +159,14 @@ TEST(OnnxModel, CheckerAcceptsTheGraphAndItsTypesAndMetadata) {
 
 // The folded graph computes what the generator computes in eval mode, for both architectures.
 TEST(OnnxModel, GraphComputesTheGeneratorInEvalMode) {
-  for (const std::string arch : {"dcgan", "blog"}) {
+  for (const std::string arch : {"dcgan", "blog", "resnet"}) {
     ModelConfig config;
     config.arch = arch;
-    if (arch == "blog") {
+    if (arch == "resnet") {
+      config.width = 8;
+      config.latent_dim = 16;
+      config.channels = 3;
+    } else if (arch == "blog") {
       config.resolution = 64;
       config.channels = 3;
     } else {
@@ -305,6 +325,18 @@ TEST(ExportCli, BlogOnnxAndWebPageMatchSampleAndIsNoLargerThanTheStateDict) {
   EXPECT_LE(fs::file_size(dir + "/G.onnx"), fs::file_size(dir + "/G.pt"));
   std::printf("[ size     ] blog generator: G.onnx %ju bytes, G.pt %ju bytes\n",
               static_cast<uintmax_t>(fs::file_size(dir + "/G.onnx")), static_cast<uintmax_t>(fs::file_size(dir + "/G.pt")));
+  fs::remove_all(dir);
+}
+
+// The WGAN-GP paper's ResNet: BatchNormalization, Resize, Conv, Add and Gemm nodes.
+TEST(ExportCli, ResnetOnnxAndWebPageMatchSample) {
+  if (!onnx_export_available()) GTEST_SKIP() << "built without libonnx-dev";
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const auto dir = fresh_dir("onnx_resnet");
+  auto trained = run_cli("train --arch resnet --max-images 256 --width 8 --batch 16 --steps 20 --n-critic 2 "
+                         "--threads 2 --quiet --run-dir " + dir + "/run");
+  ASSERT_EQ(trained.code, 0) << trained.output;
+  check_exports(dir, "--checkpoint " + dir + "/run", 100, 32);
   fs::remove_all(dir);
 }
 

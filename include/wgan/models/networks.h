@@ -1,11 +1,12 @@
-// DCGAN generator and critic (any resolution 32..256, 1 or 3 channels) and the blog post's exact
-// 64x64 networks. Both kinds share two small interfaces so the training loop does not care
+// DCGAN generator and critic (any resolution 32..256, 1 or 3 channels), the blog post's exact
+// 64x64 networks, and the WGAN-GP paper's ResNet. Both kinds share two small interfaces so the training loop does not care
 // which one it holds.
 #pragma once
 #include <torch/torch.h>
 
 #include <memory>
 
+#include "wgan/dist/sync_batch_norm.h"
 #include "wgan/models/model_config.h"
 #include "wgan/models/upsample_conv.h"
 
@@ -69,6 +70,72 @@ class BlogCritic : public CriticNet {
   torch::nn::Conv2d conv_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
   torch::nn::AnyModule norm_[4];
 };
+
+// ---- The WGAN-GP paper's CIFAR-10 ResNet (Gulrajani et al. 2017, appendix F; its layout, written
+// afresh). --width channels in every block (128 in the paper); one more block per doubling of the
+// side past 32. Parameters take PyTorch's default initialisation, not DCGAN's N(0, 0.02).
+
+// Residual block that doubles the side: BatchNorm, ReLU, nearest 2x upsampling, 3x3 conv,
+// BatchNorm, ReLU, 3x3 conv; the shortcut upsamples and applies a 1x1 conv. Parameters: norm1,
+// conv1, norm2, conv2, shortcut.
+class ResidualUpBlockImpl : public torch::nn::Module {
+ public:
+  ResidualUpBlockImpl(int64_t in_channels, int64_t out_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+
+  SyncBatchNorm2d norm1{nullptr}, norm2{nullptr};
+  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
+};
+TORCH_MODULE(ResidualUpBlock);
+
+// Critic block: [norm] ReLU 3x3 conv [norm] ReLU 3x3 conv [2x2 mean pool], plus a shortcut (the mean
+// pool and a 1x1 conv, when it pools or changes the channels; the identity otherwise; the two
+// commute, and pooling first is cheaper). The
+// paper's "optimised" first block reads the image directly: 3x3 conv, ReLU, 3x3 conv, mean pool;
+// Normalisation from --critic-norm (the paper: none). Parameters: conv1, conv2, shortcut, norm1, norm2.
+class ResidualDownBlockImpl : public torch::nn::Module {
+ public:
+  ResidualDownBlockImpl(int64_t in_channels, int64_t out_channels, bool downsample, bool first,
+                        const std::string& norm);
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  bool downsample_, first_;
+  torch::nn::AnyModule norm1_, norm2_;
+  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
+};
+TORCH_MODULE(ResidualDownBlock);
+
+// Linear from z to width x 4 x 4, up-blocks to the resolution, BatchNorm, ReLU, 3x3 conv, tanh.
+// Parameters: input (Linear), blocks.K.*, output_norm, output_conv.
+class ResnetGenerator : public GeneratorNet {
+ public:
+  explicit ResnetGenerator(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& z) override;
+
+  int64_t latent_dim, width;
+  torch::nn::Linear input{nullptr};
+  torch::nn::ModuleList blocks{nullptr};
+  SyncBatchNorm2d output_norm{nullptr};
+  torch::nn::Conv2d output_conv{nullptr};
+};
+
+// The optimised block, down-blocks to 8x8, two blocks at 8x8, ReLU, the mean over positions, and a
+// linear layer to one score. Parameters: blocks.K.*, output (Linear).
+class ResnetCritic : public CriticNet {
+ public:
+  explicit ResnetCritic(const ModelConfig& config);
+  torch::Tensor forward(const torch::Tensor& images) override;
+
+ private:
+  int64_t channels_, resolution_;
+  torch::nn::ModuleList blocks_{nullptr};
+  torch::nn::Linear output_{nullptr};
+};
+
+// Nearest-neighbour 2x upsampling (each pixel repeated 2x2), as a view and an expand so that it
+// runs in any dtype and layout; the ONNX export writes it as Resize (nearest).
+torch::Tensor upsample_nearest_2x(const torch::Tensor& x);
 
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config);
 std::shared_ptr<CriticNet> make_critic(const ModelConfig& config);

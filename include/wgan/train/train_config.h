@@ -28,6 +28,10 @@ namespace wgan {
 // (docs/performance-cpu.md). Applied by apply_cpu_defaults, so --dry-run and config.json show them.
 inline constexpr int64_t kCpuDefaultWidth = 32;
 inline constexpr double kCpuDefaultLearningRate = 2e-4;
+// --arch resnet trains as the WGAN-GP paper trained it: Adam 2e-4 (betas 0 and 0.9, n_critic 5: the
+// wgan-gp loss's own), --lr-decay linear, no normalisation in the critic; applied by
+// new_run_config to the options not given.
+inline constexpr double kResnetLearningRate = 2e-4;
 // The run's length when none of --kimg, --steps, --epochs is given.
 inline constexpr int64_t kDefaultSteps = 2000;
 
@@ -49,8 +53,10 @@ struct TrainOverrides {
   bool length_given() const { return kimg || steps || epochs; }
 };
 
-// The defaults with every given option applied (a new run).
+// The defaults with every given option applied (a new run), and the architecture's own defaults
+// (apply_arch_defaults) for the options not given.
 TrainConfig new_run_config(const TrainOverrides& given);
+void apply_arch_defaults(TrainConfig& config, const TrainOverrides& given);
 // A checkpoint's config with the given options applied: UserError naming the flag for an option
 // the checkpoint fixes (the message lists those that may change); a given length replaces the saved one.
 TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given);
