@@ -128,9 +128,10 @@ onnx::NodeProto* add_node(onnx::GraphProto* graph, const std::string& op, const 
 }
 
 // The dcgan and blog generators: ConvTranspose (BatchNorm folded) + Relu per stage, Tanh last.
-// Returns the output's side.
-int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, int64_t latent_dim) {
+// Returns the output's side; `channels` gets the output's channels.
+int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, int64_t latent_dim, int64_t& channels) {
   const auto stages = generator_stages(net);
+  channels = stages.back().weight.size(1);
   add_initializer(graph, "latent_shape", torch::tensor({int64_t{-1}, latent_dim, int64_t{1}, int64_t{1}}),
                   onnx::TensorProto::INT64);
   std::string x = "z_4d";
@@ -266,8 +267,7 @@ std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
     side = ResnetEmitter(graph).emit(*resnet);
     channels = resnet->output_conv->weight.size(0);
   } else {
-    side = add_transposed_conv_stack(graph, net, latent_dim);
-    channels = generator_stages(net).back().weight.size(1);
+    side = add_transposed_conv_stack(graph, net, latent_dim, channels);
   }
   add_tensor_type(graph->add_output(), "images", {channels, side, side});
   std::string bytes;

@@ -44,8 +44,7 @@ nlohmann::json run_eval(const EvalConfig& c) {
                          {"seconds", seconds}};
   line.update(figures);
   if (!c.out.empty()) {
-    const auto parent = fs::path(c.out).parent_path();
-    if (!parent.empty()) ensure_writable_dir(parent.string());
+    ensure_parent_dir(c.out);
     append_line(c.out, line.dump());
   }
   return line;

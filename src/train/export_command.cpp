@@ -73,8 +73,7 @@ std::vector<std::string> run_export(const ExportConfig& c) {
                                                  : load_generator(c.checkpoint, c.use_ema, torch::kCPU);
   const auto facts = model_facts(loaded);
   if (ends_with(c.to, ".pt")) {
-    const auto parent = fs::path(c.to).parent_path();
-    if (!parent.empty()) ensure_writable_dir(parent.string());
+    ensure_parent_dir(c.to);
     save_torch_state_dict(c.to, module_state(*loaded.net));
     return {c.to};
   }
@@ -83,8 +82,7 @@ std::vector<std::string> run_export(const ExportConfig& c) {
     write_web_page(c.to, onnx, facts, ort_web);
     return {c.to};
   }
-  const auto parent = fs::path(c.to).parent_path();
-  if (!parent.empty()) ensure_writable_dir(parent.string());
+  ensure_parent_dir(c.to);
   write_file_atomic(c.to, onnx);
   return {c.to};
 }

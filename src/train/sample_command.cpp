@@ -84,16 +84,14 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
     }
   } else {
     const std::string path = c.grid.empty() ? "samples.png" : c.grid;
-    const auto parent = fs::path(path).parent_path();
-    if (!parent.empty()) ensure_writable_dir(parent.string());
+    ensure_parent_dir(path);
     GridOptions grid;
     grid.nrow = nrow;
     write_png(path, make_grid(images, grid));
     written.push_back(path);
   }
   if (!c.npy.empty()) {
-    const auto parent = fs::path(c.npy).parent_path();
-    if (!parent.empty()) ensure_writable_dir(parent.string());
+    ensure_parent_dir(c.npy);
     write_file_atomic(c.npy, float_npy_bytes(images));
     written.push_back(c.npy);
   }

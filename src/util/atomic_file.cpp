@@ -220,6 +220,11 @@ void ensure_writable_dir(const std::string& dir) {
   if (::access(dir.c_str(), W_OK) != 0) throw UserError("directory is not writable: " + dir);
 }
 
+void ensure_parent_dir(const std::string& file) {
+  const auto parent = fs::path(file).parent_path();
+  if (!parent.empty()) ensure_writable_dir(parent.string());
+}
+
 // ---- Leftovers of crashed writers
 
 StaleTempFiles remove_stale_temp_files(const std::string& dir) {

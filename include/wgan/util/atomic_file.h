@@ -80,6 +80,8 @@ std::string read_file(const std::string& path);
 // Creates `dir` and its parents; throws UserError naming the directory when it cannot, or when
 // it exists but cannot be written.
 void ensure_writable_dir(const std::string& dir);
+// The same for the folder a file is about to be written into (nothing to do for a bare file name).
+void ensure_parent_dir(const std::string& file);
 
 // Removes the temporary files (NAME.tmp.PID) that processes no longer running left in `dir` and its
 // subfolders (a crash mid-write, kill -9). Returns how many were removed and their total size.
