@@ -88,6 +88,10 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
   add_given(cmd, "--data-dir", g.data_dir, d.data_dir, "Folder holding Fashion-MNIST's idx .gz files");
   add_given(cmd, "--max-images", g.max_images, d.max_images, "Use only the first N images (0 = all)");
   add_given_flag(cmd, "--xflip", g.xflip, "Mirror training images left-right at random (doubles the data for faces)");
+  add_given_flag(cmd, "--cond", g.cond, "Class-conditional training: each image's class comes from the data (the "
+                 "first-level subfolder it was prepared from, as torchvision's ImageFolder; Fashion-MNIST's 10 "
+                 "classes). The generator gets conditional BatchNorm, the critic a projection term; grids show one "
+                 "row per class and `wgan sample --class NAME` asks for one. Works with --arch dcgan and resnet");
   add_given(cmd, "--augment", g.augment, "Small data sets (a few hundred to a few thousand images): show the critic "
             "real and generated images through these differentiable transforms, comma-separated: color "
             "(brightness, saturation, contrast), translation (up to 1/8 of the side, zero-padded), cutout (a square "
@@ -246,7 +250,11 @@ CLI::App* add_sample_options(CLI::App& app, SampleArgs& args) {
   auto& cmd = *app.add_subcommand("sample", "Generate images from a checkpoint");
   auto& c = args.config;
   cmd.add_option("--checkpoint", c.checkpoint, "Checkpoint file, or a run directory (its newest)")->required();
-  cmd.add_option("--num", c.num, "How many images")->capture_default_str();
+  cmd.add_option("--num", c.num, "How many images (default 64). A conditional model: per class; without --class "
+                 "the default is --nrow, one grid row per class");
+  cmd.add_option("--class", c.classes, "Conditional models (trained with --cond): the classes to generate, by name "
+                 "or index, comma-separated (e.g. Coat,Bag or 4,8); default every class. Each class uses the same "
+                 "latent vectors, so the grid compares classes image by image; --interpolate walks within each class");
   cmd.add_option("--out", c.out_dir, "Write one PNG per image into this folder");
   cmd.add_option("--grid", c.grid, "Write one grid PNG (the default, samples.png)");
   cmd.add_option("--npy", c.npy, "Also write the images as float32 [N, C, H, W] in [-1, 1] to this .npy file "

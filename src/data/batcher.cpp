@@ -57,4 +57,11 @@ torch::Tensor EpochBatcher::batch(int64_t index) {
   return gather_batch(dataset_.images, p.indices, p.flip).contiguous();
 }
 
+HostBatch EpochBatcher::labeled_batch(int64_t index) {
+  auto p = plan(index);
+  HostBatch out{gather_batch(dataset_.images, p.indices, p.flip).contiguous(), {}};
+  if (dataset_.has_labels()) out.labels = dataset_.labels.index_select(0, p.indices);
+  return out;
+}
+
 }  // namespace wgan

@@ -2,6 +2,18 @@
 
 namespace wgan {
 
+std::vector<int64_t> ImageDataset::class_counts() const {
+  if (!has_labels()) return {};
+  auto counts = torch::bincount(labels, {}, static_cast<int64_t>(class_names.size()));
+  return std::vector<int64_t>(counts.data_ptr<int64_t>(), counts.data_ptr<int64_t>() + counts.numel());
+}
+
+void ImageDataset::keep_first(int64_t count) {
+  if (count <= 0 || count >= size()) return;
+  images = images.narrow(0, 0, count);
+  if (labels.defined()) labels = labels.narrow(0, 0, count);
+}
+
 torch::Tensor to_signed_unit(const torch::Tensor& uint8_images) {
   return uint8_images.to(torch::kFloat32).mul_(2.0f / 255.0f).sub_(1.0f);
 }

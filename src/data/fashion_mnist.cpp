@@ -80,12 +80,34 @@ ImageDataset load_fashion_mnist(const std::string& dir, FashionMnistSplit split,
   if (max_images > 0 && max_images < raw.size(0)) raw = raw.narrow(0, 0, max_images);
   // 28x28 padded to 32x32 so that the networks' stride-2 pyramid divides evenly.
   auto padded = torch::constant_pad_nd(raw, {2, 2, 2, 2}, 0).unsqueeze(3).contiguous();
-  return ImageDataset{padded, "fashion-mnist:" + path};
+  ImageDataset dataset;
+  dataset.images = padded;
+  dataset.name = "fashion-mnist:" + path;
+  // The classes come along when the labels file is there (Debian's package has both).
+  const std::string stem = split_prefix(split) + "-labels-idx1-ubyte";
+  if (fs::exists(fs::path(dir) / (stem + ".gz")) || fs::exists(fs::path(dir) / stem)) {
+    auto labels = load_fashion_mnist_labels(dir, split);
+    if (labels.size(0) < dataset.size())
+      throw UserError(find_file(dir, stem) + " holds " + std::to_string(labels.size(0)) + " labels for " +
+                      std::to_string(dataset.size()) + " images");
+    dataset.labels = labels.narrow(0, 0, dataset.size()).contiguous();
+    dataset.class_names = fashion_mnist_class_names();
+  }
+  return dataset;
+}
+
+const std::vector<std::string>& fashion_mnist_class_names() {
+  static const std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                                 "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  return names;
 }
 
 torch::Tensor load_fashion_mnist_labels(const std::string& dir, FashionMnistSplit split) {
   const std::string path = find_file(dir, split_prefix(split) + "-labels-idx1-ubyte");
-  return parse_idx(read_gzip_file(path), path).to(torch::kInt64);
+  auto labels = parse_idx(read_gzip_file(path), path);
+  if (labels.dim() != 1 || (labels.numel() > 0 && labels.max().item<int64_t>() > 9))
+    throw UserError(path + ": expected one label 0..9 per image");
+  return labels.to(torch::kInt64);
 }
 
 }  // namespace wgan

@@ -5,6 +5,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include "wgan/util/error.h"
@@ -34,6 +36,76 @@ std::string float_npy_bytes(const torch::Tensor& tensor) {
   return bytes;
 }
 
+namespace {
+
+struct NpyLayout {
+  std::vector<int64_t> shape;
+  int64_t count = 1;         // elements
+  size_t data_offset = 0;    // where the data starts
+};
+
+// Checks the header of a .npy file held in `bytes` (its first `size` bytes) for a C-ordered array of
+// numpy type `descr` ("u1", "<u2") and returns its shape; UserError naming `path` otherwise.
+NpyLayout parse_npy_header(const char* bytes, size_t size, const std::string& path, const std::string& descr,
+                           size_t item_bytes) {
+  auto fail = [&](const std::string& why) { throw UserError(path + ": " + why); };
+  if (size < 10 || std::string(bytes, 6) != "\x93NUMPY") fail("not a .npy file");
+  const int major = bytes[6];
+  const size_t len_bytes = major == 1 ? 2 : 4;
+  size_t header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
+  if (len_bytes == 4) {
+    if (size < 12) fail("truncated header");
+    header_len |= (static_cast<size_t>(static_cast<uint8_t>(bytes[10])) << 16) |
+                  (static_cast<size_t>(static_cast<uint8_t>(bytes[11])) << 24);
+  }
+  NpyLayout layout;
+  layout.data_offset = 8 + len_bytes + header_len;
+  if (layout.data_offset > size) fail("truncated header");
+  const std::string dict(bytes + 8 + len_bytes, header_len);
+  // uint8 has no byte order: numpy writes '|u1'; a 16-bit type must be little-endian ('<').
+  const bool type_ok = descr == "u1" ? (dict.find("'|u1'") != std::string::npos || dict.find("'u1'") != std::string::npos)
+                                     : dict.find("'" + descr + "'") != std::string::npos;
+  if (!type_ok) fail("dtype is not " + std::string(descr == "u1" ? "uint8" : "little-endian uint16"));
+  if (dict.find("'fortran_order': False") == std::string::npos) fail("array is not C-ordered");
+  std::smatch m;
+  if (!std::regex_search(dict, m, std::regex("'shape': \\(([0-9, ]*)\\)"))) fail("no shape in header");
+  const std::string dims = m[1];
+  const std::regex number("[0-9]+");
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    layout.shape.push_back(std::stoll(it->str()));
+    layout.count *= layout.shape.back();
+  }
+  if (layout.data_offset + static_cast<size_t>(layout.count) * item_bytes > size) {
+    fail("truncated: header declares " + std::to_string(static_cast<size_t>(layout.count) * item_bytes) +
+         " bytes, file holds " + std::to_string(size - layout.data_offset));
+  }
+  return layout;
+}
+
+}  // namespace
+
+std::string uint16_npy_bytes(const std::vector<int64_t>& values) {
+  std::string bytes = npy_header({static_cast<int64_t>(values.size())}, "<u2");
+  for (int64_t v : values) {
+    bytes.push_back(static_cast<char>(v & 0xff));
+    bytes.push_back(static_cast<char>((v >> 8) & 0xff));
+  }
+  return bytes;
+}
+
+torch::Tensor read_uint16_npy(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UserError("cannot open " + path);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const NpyLayout layout = parse_npy_header(bytes.data(), bytes.size(), path, "<u2", 2);
+  if (layout.shape.size() != 1) throw UserError(path + ": expected a 1-D array, got " + std::to_string(layout.shape.size()) + " dimensions");
+  auto out = torch::empty({layout.count}, torch::kInt64);
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data()) + layout.data_offset;
+  auto* o = out.data_ptr<int64_t>();
+  for (int64_t i = 0; i < layout.count; ++i) o[i] = p[2 * i] | (int64_t{p[2 * i + 1]} << 8);
+  return out;
+}
+
 torch::Tensor map_npy(const std::string& path) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) throw UserError("cannot open " + path);
@@ -47,42 +119,16 @@ torch::Tensor map_npy(const std::string& path) {
   void* base = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   ::close(fd);
   if (base == MAP_FAILED) throw UserError("cannot map " + path);
-  auto fail = [&](const std::string& why) {
+  NpyLayout layout;
+  try {
+    layout = parse_npy_header(static_cast<const char*>(base), size, path, "u1", 1);
+  } catch (...) {
     ::munmap(base, size);
-    throw UserError(path + ": " + why);
-  };
-  const char* bytes = static_cast<const char*>(base);
-  if (std::string(bytes, 6) != "\x93NUMPY") fail("not a .npy file");
-  const int major = bytes[6];
-  const size_t len_bytes = major == 1 ? 2 : 4;
-  size_t header_len = static_cast<uint8_t>(bytes[8]) | (static_cast<size_t>(static_cast<uint8_t>(bytes[9])) << 8);
-  if (len_bytes == 4) {
-    header_len |= (static_cast<size_t>(static_cast<uint8_t>(bytes[10])) << 16) |
-                  (static_cast<size_t>(static_cast<uint8_t>(bytes[11])) << 24);
+    throw;
   }
-  const size_t data_offset = 8 + len_bytes + header_len;
-  if (data_offset > size) fail("truncated header");
-  const std::string dict(bytes + 8 + len_bytes, header_len);
-  if (dict.find("'|u1'") == std::string::npos && dict.find("'u1'") == std::string::npos) fail("dtype is not uint8");
-  if (dict.find("'fortran_order': False") == std::string::npos) fail("array is not C-ordered");
-  std::smatch m;
-  if (!std::regex_search(dict, m, std::regex("'shape': \\(([0-9, ]*)\\)"))) fail("no shape in header");
-  std::vector<int64_t> shape;
-  int64_t count = 1;
-  const std::string dims = m[1];
-  const std::regex number("[0-9]+");
-  std::sregex_iterator it(dims.begin(), dims.end(), number), end;
-  for (; it != end; ++it) {
-    shape.push_back(std::stoll(it->str()));
-    count *= shape.back();
-  }
-  if (data_offset + static_cast<size_t>(count) > size) {
-    fail("truncated: header declares " + std::to_string(count) + " bytes, file holds " +
-         std::to_string(size - data_offset));
-  }
-  auto* data = const_cast<char*>(bytes) + data_offset;
+  auto* data = static_cast<char*>(base) + layout.data_offset;
   return torch::from_blob(
-      data, shape, [base, size](void*) { ::munmap(base, size); }, torch::TensorOptions().dtype(torch::kUInt8));
+      data, layout.shape, [base, size](void*) { ::munmap(base, size); }, torch::TensorOptions().dtype(torch::kUInt8));
 }
 
 }  // namespace wgan

@@ -68,4 +68,10 @@ WalkResult walk_images(const std::string& root) {
   return result;
 }
 
+std::string class_of(const std::string& relative_path) {
+  const fs::path path(relative_path);
+  if (path.has_parent_path() && !path.parent_path().empty()) return path.begin()->string();
+  return "";
+}
+
 }  // namespace wgan

@@ -163,6 +163,23 @@ PrepareReport run_prepare(const PrepareConfig& config_in) {
   for (const auto& s : report.skipped)
     skipped.push_back({{"file", relative_to(s.path, c.source)}, {"reason", s.reason}});
   report.kept = static_cast<int64_t>(kept.size());
+  // Classes: the first-level subfolders, sorted as torchvision sorts them. Labels are written only when
+  // every kept image has one; a mix is recorded (train --cond then says which images lack one).
+  std::vector<std::string> file_classes;
+  for (const auto& file : files) file_classes.push_back(class_of(file.get<std::string>()));
+  const std::set<std::string> class_set(file_classes.begin(), file_classes.end());
+  const int64_t unlabeled = std::count(file_classes.begin(), file_classes.end(), std::string());
+  std::vector<int64_t> labels;
+  if (unlabeled == 0) {
+    report.classes.assign(class_set.begin(), class_set.end());
+    for (const auto& name : file_classes)
+      labels.push_back(std::lower_bound(report.classes.begin(), report.classes.end(), name) - report.classes.begin());
+    if (report.classes.size() > 65535)
+      throw UserError(c.source + " has " + std::to_string(report.classes.size()) +
+                      " class subfolders; labels.npy holds at most 65,535 classes");
+  } else if (unlabeled < report.kept) {
+    report.unlabeled = unlabeled;
+  }
   if (!c.quiet) {
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     char suffix[64];
@@ -201,14 +218,31 @@ PrepareReport run_prepare(const PrepareConfig& config_in) {
       {"crc32", static_cast<uint64_t>(crc)},
       {"files", files},
       {"skipped", skipped},
+      {"classes", report.classes},
   };
+  if (!labels.empty()) {
+    manifest["labels_array"] = kDatasetLabels;
+    manifest["labels"] = labels;
+  }
+  if (report.unlabeled > 0) manifest["unlabeled"] = report.unlabeled;
   // Both files are complete on disk before either replaces the previous dataset (a full disk fails
   // here and leaves it as it was); then the array, then the manifest that describes it.
+  std::unique_ptr<StagedFile> labels_file;
+  if (!labels.empty()) {
+    labels_file = std::make_unique<StagedFile>((fs::path(c.out) / kDatasetLabels).string());
+    labels_file->sink().write(uint16_npy_bytes(labels));
+    labels_file->finish();
+  }
   StagedFile manifest_file((fs::path(c.out) / kDatasetManifest).string());
   manifest_file.sink().write(manifest.dump(1) + "\n");
   manifest_file.finish();
   array.commit();
+  if (labels_file) labels_file->commit();
   manifest_file.commit();
+  if (!labels_file) {
+    std::error_code ignored;  // a previous dataset's labels in this folder no longer describe it
+    fs::remove(fs::path(c.out) / kDatasetLabels, ignored);
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -43,7 +43,25 @@ ImageDataset load_prepared_dataset(const std::string& path) {
     if (crc != manifest["crc32"].get<uint64_t>())
       throw UserError(array_path + " does not match its manifest's checksum: prepare it again");
   }
-  return {images, "prepared:" + dir.string()};
+  ImageDataset dataset;
+  dataset.images = images;
+  dataset.name = "prepared:" + dir.string();
+  // Classes (class subfolders): labels.npy, one uint16 per image, checked against the manifest.
+  const auto classes = manifest.value("classes", nlohmann::json::array());
+  if (manifest.contains("labels_array") && classes.is_array() && !classes.empty()) {
+    const std::string labels_path = (dir / manifest["labels_array"].get<std::string>()).string();
+    auto labels = read_uint16_npy(labels_path);
+    if (labels.size(0) != dataset.size())
+      throw UserError(labels_path + " holds " + std::to_string(labels.size(0)) + " labels for the " +
+                      std::to_string(dataset.size()) + " images of " + array_path + ": prepare it again");
+    if (labels.numel() > 0 && labels.max().item<int64_t>() >= static_cast<int64_t>(classes.size()))
+      throw UserError(labels_path + " has a label past the manifest's " + std::to_string(classes.size()) +
+                      " classes: prepare it again");
+    dataset.labels = labels;
+    dataset.class_names = classes.get<std::vector<std::string>>();
+  }
+  dataset.unlabeled = manifest.value("unlabeled", int64_t{0});
+  return dataset;
 }
 
 ImageDataset load_training_data(const DataRequest& r) {
@@ -88,7 +106,7 @@ ImageDataset load_training_data(const DataRequest& r) {
     throw UserError("--data " + r.data +
                     ": not fashion-mnist, a prepared dataset (wgan prepare), or a folder of images");
   }
-  if (r.max_images > 0 && r.max_images < dataset.size()) dataset.images = dataset.images.narrow(0, 0, r.max_images);
+  dataset.keep_first(r.max_images);
   return dataset;
 }
 

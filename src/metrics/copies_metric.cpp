@@ -51,7 +51,7 @@ class CopiesMetric : public Metric {
  public:
   explicit CopiesMetric(MetricContext context) : context_(std::move(context)) {}
 
-  nlohmann::json evaluate(const torch::Tensor& fake) override {
+  nlohmann::json evaluate(const torch::Tensor& fake, const torch::Tensor& /*labels*/) override {
     if (!train_.defined()) load_training_images();
     if (train_.size(1) != fake[0].numel())
       throw UserError("copies: generated images are " + c10::str(fake.sizes().slice(1)) +

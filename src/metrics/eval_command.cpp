@@ -32,7 +32,7 @@ nlohmann::json run_eval(const EvalConfig& c) {
 
   const auto started = std::chrono::steady_clock::now();
   std::cerr << "evaluating " << names << " on " << c.num << " images from " << loaded.source << "\n";
-  auto figures = evaluate_metrics(metrics, *loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device);
+  auto figures = evaluate_metrics(metrics, *loaded.net, loaded.config.model, c.num, c.seed, device);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   nlohmann::json line = {{"checkpoint", loaded.source},

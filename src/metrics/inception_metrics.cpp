@@ -79,7 +79,7 @@ std::shared_ptr<InceptionFeatures> shared_inception(const MetricContext& context
 class FidMetric : public Metric {
  public:
   explicit FidMetric(const MetricContext& context) : inception_(shared_inception(context)) {}
-  nlohmann::json evaluate(const torch::Tensor& fake) override {
+  nlohmann::json evaluate(const torch::Tensor& fake, const torch::Tensor& /*labels*/) override {
     auto fake_features = inception_->of(fake);
     auto real_features = inception_->real(fake.size(0));
     FeatureStatistics a(real_features.size(1)), b(fake_features.size(1));
@@ -95,7 +95,7 @@ class FidMetric : public Metric {
 class KidMetric : public Metric {
  public:
   explicit KidMetric(const MetricContext& context) : inception_(shared_inception(context)), seed_(context.seed) {}
-  nlohmann::json evaluate(const torch::Tensor& fake) override {
+  nlohmann::json evaluate(const torch::Tensor& fake, const torch::Tensor& /*labels*/) override {
     auto kid = kernel_distance(inception_->real(fake.size(0)), inception_->of(fake), 100, 1000, seed_);
     return {{"kid", kid.mean}, {"kid_std", kid.std}};
   }

@@ -72,20 +72,21 @@ ImageDataset training_images(const MetricContext& context, int64_t max_images, b
 }
 
 torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,
-                             torch::Device device) {
+                             torch::Device device, const torch::Tensor& labels) {
   torch::NoGradGuard no_grad;
   const bool was_training = generator.is_training();
   generator.eval();
-  auto images = to_uint8(generate(generator, latent_dim, count, seed, device)).cpu();
+  auto images = to_uint8(generate(generator, latent_dim, count, seed, device, 256, labels)).cpu();
   generator.train(was_training);
   return images;
 }
 
 nlohmann::json evaluate_metrics(std::vector<std::unique_ptr<Metric>>& metrics, GeneratorNet& generator,
-                                int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device) {
-  auto fake = generate_uint8(generator, latent_dim, count, seed, device);
+                                const ModelConfig& model, int64_t count, uint64_t seed, torch::Device device) {
+  const auto labels = labels_at_class_frequencies(model, count);
+  auto fake = generate_uint8(generator, model.latent_dim, count, seed, device, labels);
   nlohmann::json all = nlohmann::json::object();
-  for (auto& metric : metrics) all.update(metric->evaluate(fake));
+  for (auto& metric : metrics) all.update(metric->evaluate(fake, labels));
   return all;
 }
 

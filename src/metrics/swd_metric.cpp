@@ -10,7 +10,7 @@ class SwdMetric : public Metric {
  public:
   explicit SwdMetric(MetricContext context) : context_(std::move(context)) {}
 
-  nlohmann::json evaluate(const torch::Tensor& fake) override {
+  nlohmann::json evaluate(const torch::Tensor& fake, const torch::Tensor& /*labels*/) override {
     if (!real_.defined() || real_.size(0) < fake.size(0)) real_ = reference_images(context_, fake.size(0));
     const int64_t n = std::min(real_.size(0), fake.size(0));
     auto real = real_.slice(0, 0, n);

@@ -40,6 +40,13 @@ void validate(const ModelConfig& c, bool image_shape_known) {
     throw UserError("--arch '" + c.arch + "' must be dcgan, resnet (the WGAN-GP paper's residual networks) or blog "
                     "(the blog post's networks; seed is an alias)");
   }
+  if (c.conditional()) {
+    if (arch == "blog")
+      throw UserError("--cond works with --arch dcgan and resnet (the blog post's networks have no class input)");
+    if (c.classes() < 2) throw UserError("--cond needs at least two classes; the data has " + std::to_string(c.classes()));
+    if (!c.class_counts.empty() && c.class_counts.size() != c.class_names.size())
+      throw UserError("the model's class counts do not match its " + std::to_string(c.classes()) + " classes");
+  }
   if (image_shape_known) check_image_shape(c);
 }
 

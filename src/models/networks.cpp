@@ -66,9 +66,44 @@ void check_images(const torch::Tensor& images, int64_t channels, int64_t resolut
                   c10::str(images.sizes()));
 }
 
+// None for an unconditional network; one int64 class index per image for a conditional one.
+void check_labels(const torch::Tensor& labels, int64_t classes, int64_t batch, const char* net) {
+  if (classes == 0) {
+    if (labels.defined()) throw UserError(std::string(net) + ": this model is unconditional; it takes no class");
+    return;
+  }
+  if (!labels.defined())
+    throw UserError(std::string(net) + ": this model is class-conditional (" + std::to_string(classes) +
+                    " classes) and needs a class for every image (wgan sample --class NAME)");
+  if (labels.dim() != 1 || labels.size(0) != batch || labels.scalar_type() != torch::kInt64)
+    throw UserError(std::string(net) + ": expected one int64 class index per image (" + std::to_string(batch) +
+                    "), got " + c10::str(labels.sizes()) + " " + c10::toString(labels.scalar_type()));
+}
+
+// Per-image rows of a classes x channels table, shaped to broadcast over B x C x H x W.
+torch::Tensor per_image_channels(const torch::Tensor& table, const torch::Tensor& labels) {
+  return table.index_select(0, labels).view({labels.size(0), table.size(1), 1, 1});
+}
+
 }  // namespace
 
-DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.latent_dim) {
+ClassAffineImpl::ClassAffineImpl(int64_t classes, int64_t channels)
+    : gain(register_parameter("gain", torch::zeros({classes, channels}))),
+      bias(register_parameter("bias", torch::zeros({classes, channels}))) {}
+
+torch::Tensor ClassAffineImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  return x * (1 + per_image_channels(gain, labels)) + per_image_channels(bias, labels);
+}
+
+ClassProjectionImpl::ClassProjectionImpl(int64_t classes, int64_t features)
+    : embedding(register_parameter("embedding", torch::zeros({classes, features}))) {}
+
+torch::Tensor ClassProjectionImpl::forward(const torch::Tensor& features, const torch::Tensor& labels) {
+  return (embedding.index_select(0, labels) * features).sum(1);
+}
+
+DcganGenerator::DcganGenerator(const ModelConfig& config)
+    : latent_dim_(config.latent_dim), classes_(config.classes()) {
   const int64_t levels = log2_int(config.resolution) - 2;  // stride-2 stages from 4x4
   nn::Sequential body;
   int64_t in = config.latent_dim;
@@ -78,19 +113,34 @@ DcganGenerator::DcganGenerator(const ModelConfig& config) : latent_dim_(config.l
     body->push_back("convt" + id, UpsampleConv(in, out, /*from_1x1=*/level == 0, /*bias=*/false));
     // Plain BatchNorm unless --sync-bn gives SyncBatchNorm2d a process group (same names, same math).
     body->push_back("norm" + id, SyncBatchNorm2d(out));
+    class_norm_after_.resize(body->size(), ClassAffine(nullptr));
+    if (classes_ > 0) class_norm_after_.back() = register_module("class_norm" + id, ClassAffine(classes_, out));
     body->push_back("relu" + id, nn::ReLU());
     in = out;
   }
   body->push_back("convt" + std::to_string(levels + 1),
                   UpsampleConv(in, config.channels, /*from_1x1=*/false, /*bias=*/true));
   body->push_back("tanh", nn::Tanh());
+  class_norm_after_.resize(body->size(), ClassAffine(nullptr));
   body_ = register_module("body", body);
   init_dcgan_weights(*this);
 }
 
-torch::Tensor DcganGenerator::forward(const torch::Tensor& z) { return body_->forward(as_4d_latent(z, latent_dim_)); }
+torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
+  check_labels(labels, classes_, z.size(0), "generator");
+  auto x = as_4d_latent(z, latent_dim_);
+  if (classes_ == 0) return body_->forward(x);
+  size_t position = 0;
+  for (auto& layer : *body_) {
+    x = layer.forward(x);
+    if (class_norm_after_[position]) x = class_norm_after_[position]->forward(x, labels);
+    ++position;
+  }
+  return x;
+}
 
-DcganCritic::DcganCritic(const ModelConfig& config) : channels_(config.channels), resolution_(config.resolution) {
+DcganCritic::DcganCritic(const ModelConfig& config)
+    : channels_(config.channels), resolution_(config.resolution), classes_(config.classes()) {
   const int64_t levels = log2_int(config.resolution) - 2;
   const bool bias = config.critic_norm == "none";
   nn::Sequential body;
@@ -108,12 +158,23 @@ DcganCritic::DcganCritic(const ModelConfig& config) : channels_(config.channels)
   }
   body->push_back("conv" + std::to_string(levels + 1), conv(in, 1, 1, 0, true));
   body_ = register_module("body", body);
+  if (classes_ > 0) projection_ = register_module("projection", ClassProjection(classes_, in * 4 * 4));
   init_dcgan_weights(*this);
 }
 
-torch::Tensor DcganCritic::forward(const torch::Tensor& images) {
+torch::Tensor DcganCritic::forward(const torch::Tensor& images, const torch::Tensor& labels) {
   check_images(images, channels_, resolution_);
-  return body_->forward(images).view({-1});
+  check_labels(labels, classes_, images.size(0), "critic");
+  if (classes_ == 0) return body_->forward(images).view({-1});
+  // The last convolution reads the 4x4 features; the projection term reads the same features.
+  auto x = images;
+  size_t position = 0;
+  const size_t last = body_->size() - 1;
+  for (auto& layer : *body_) {
+    if (position++ == last) return layer.forward(x).view({-1}) + projection_->forward(x.flatten(1), labels);
+    x = layer.forward(x);
+  }
+  return x;  // not reached: the body ends with the scoring convolution
 }
 
 BlogGenerator::BlogGenerator() {
@@ -126,7 +187,8 @@ BlogGenerator::BlogGenerator() {
   init_dcgan_weights(*this);
 }
 
-torch::Tensor BlogGenerator::forward(const torch::Tensor& z) {
+torch::Tensor BlogGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
+  check_labels(labels, 0, z.size(0), "generator");
   auto x = as_4d_latent(z, 100);
   for (int i = 0; i < 4; ++i) x = torch::relu(norm_[i]->forward(convt_[i]->forward(x)));
   return torch::tanh(convt_[4]->forward(x));
@@ -145,8 +207,9 @@ BlogCritic::BlogCritic(const ModelConfig& config) {
   init_dcgan_weights(*this);
 }
 
-torch::Tensor BlogCritic::forward(const torch::Tensor& images) {
+torch::Tensor BlogCritic::forward(const torch::Tensor& images, const torch::Tensor& labels) {
   check_images(images, 3, 64);
+  check_labels(labels, 0, images.size(0), "critic");
   auto x = images;
   for (int i = 0; i < 4; ++i) {
     x = conv_[i]->forward(x);
@@ -168,16 +231,25 @@ nn::Conv2d conv1x1(int64_t in, int64_t out) { return nn::Conv2d(nn::Conv2dOption
 
 }  // namespace
 
-ResidualUpBlockImpl::ResidualUpBlockImpl(int64_t in, int64_t out)
+ResidualUpBlockImpl::ResidualUpBlockImpl(int64_t in, int64_t out, int64_t classes)
     : norm1(register_module("norm1", SyncBatchNorm2d(in))),
       norm2(register_module("norm2", SyncBatchNorm2d(out))),
       conv1(register_module("conv1", conv3x3(in, out))),
       conv2(register_module("conv2", conv3x3(out, out))),
-      shortcut(register_module("shortcut", conv1x1(in, out))) {}
+      shortcut(register_module("shortcut", conv1x1(in, out))) {
+  if (classes > 0) {
+    class_norm1 = register_module("class_norm1", ClassAffine(classes, in));
+    class_norm2 = register_module("class_norm2", ClassAffine(classes, out));
+  }
+}
 
-torch::Tensor ResidualUpBlockImpl::forward(const torch::Tensor& x) {
-  auto h = conv1->forward(upsample_nearest_2x(torch::relu(norm1->forward(x))));
-  h = conv2->forward(torch::relu(norm2->forward(h)));
+torch::Tensor ResidualUpBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& labels) {
+  auto normed = [&labels](SyncBatchNorm2d& norm, ClassAffine& per_class, const torch::Tensor& t) {
+    auto y = norm->forward(t);
+    return per_class ? per_class->forward(y, labels) : y;
+  };
+  auto h = conv1->forward(upsample_nearest_2x(torch::relu(normed(norm1, class_norm1, x))));
+  h = conv2->forward(torch::relu(normed(norm2, class_norm2, h)));
   return shortcut->forward(upsample_nearest_2x(x)) + h;
 }
 
@@ -210,21 +282,27 @@ torch::Tensor ResidualDownBlockImpl::forward(const torch::Tensor& x) {
   return skip + h;
 }
 
-ResnetGenerator::ResnetGenerator(const ModelConfig& config) : latent_dim(config.latent_dim), width(config.width) {
+ResnetGenerator::ResnetGenerator(const ModelConfig& config)
+    : latent_dim(config.latent_dim), width(config.width), classes(config.classes()) {
   input = register_module("input", nn::Linear(latent_dim, width * 4 * 4));
   blocks = register_module("blocks", nn::ModuleList());
-  for (int64_t side = 4; side < config.resolution; side *= 2) blocks->push_back(ResidualUpBlock(width, width));
+  for (int64_t side = 4; side < config.resolution; side *= 2) blocks->push_back(ResidualUpBlock(width, width, classes));
   output_norm = register_module("output_norm", SyncBatchNorm2d(width));
   output_conv = register_module("output_conv", conv3x3(width, config.channels));
+  if (classes > 0) output_class_norm = register_module("output_class_norm", ClassAffine(classes, width));
 }
 
-torch::Tensor ResnetGenerator::forward(const torch::Tensor& z) {
+torch::Tensor ResnetGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
+  check_labels(labels, classes, z.size(0), "generator");
   auto x = input->forward(as_4d_latent(z, latent_dim).flatten(1)).view({-1, width, 4, 4});
-  for (const auto& block : *blocks) x = block->as<ResidualUpBlockImpl>()->forward(x);
-  return torch::tanh(output_conv->forward(torch::relu(output_norm->forward(x))));
+  for (const auto& block : *blocks) x = block->as<ResidualUpBlockImpl>()->forward(x, labels);
+  x = output_norm->forward(x);
+  if (output_class_norm) x = output_class_norm->forward(x, labels);
+  return torch::tanh(output_conv->forward(torch::relu(x)));
 }
 
-ResnetCritic::ResnetCritic(const ModelConfig& config) : channels_(config.channels), resolution_(config.resolution) {
+ResnetCritic::ResnetCritic(const ModelConfig& config)
+    : channels_(config.channels), resolution_(config.resolution), classes_(config.classes()) {
   const int64_t width = config.width;
   blocks_ = register_module("blocks", nn::ModuleList());
   blocks_->push_back(ResidualDownBlock(config.channels, width, /*downsample=*/true, /*first=*/true, config.critic_norm));
@@ -233,13 +311,17 @@ ResnetCritic::ResnetCritic(const ModelConfig& config) : channels_(config.channel
   for (int i = 0; i < 2; ++i)
     blocks_->push_back(ResidualDownBlock(width, width, /*downsample=*/false, /*first=*/false, config.critic_norm));
   output_ = register_module("output", nn::Linear(width, 1));
+  if (classes_ > 0) projection_ = register_module("projection", ClassProjection(classes_, width));
 }
 
-torch::Tensor ResnetCritic::forward(const torch::Tensor& images) {
+torch::Tensor ResnetCritic::forward(const torch::Tensor& images, const torch::Tensor& labels) {
   check_images(images, channels_, resolution_);
+  check_labels(labels, classes_, images.size(0), "critic");
   auto x = images;
   for (const auto& block : *blocks_) x = block->as<ResidualDownBlockImpl>()->forward(x);
-  return output_->forward(torch::relu(x).mean({2, 3})).view({-1});
+  const auto features = torch::relu(x).mean({2, 3});
+  auto score = output_->forward(features).view({-1});
+  return projection_ ? score + projection_->forward(features, labels) : score;
 }
 
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config) {

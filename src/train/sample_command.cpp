@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <sstream>
 
 #include "wgan/data/npy.h"
 #include "wgan/io/image_grid.h"
@@ -33,11 +34,24 @@ std::pair<uint64_t, uint64_t> parse_seed_pair(const std::string& text) {
   }
 }
 
+// --class "Coat,3" -> class indices; every class when the text is empty.
+std::vector<int64_t> parse_classes(const ModelConfig& model, const std::string& text) {
+  std::vector<int64_t> classes;
+  if (text.empty()) {
+    for (int64_t k = 0; k < model.classes(); ++k) classes.push_back(k);
+    return classes;
+  }
+  std::stringstream stream(text);
+  for (std::string name; std::getline(stream, name, ',');) classes.push_back(parse_class(model, name));
+  if (classes.empty()) throw UserError("--class names no class");
+  return classes;
+}
+
 }  // namespace
 
 void validate(const SampleConfig& c) {
   if (c.checkpoint.empty()) throw UserError("--checkpoint is required");
-  if (c.num <= 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
+  if (c.num < 0 || c.num > 100000) throw UserError("--num must be in 1..100000");
   if (c.nrow <= 0) throw UserError("--nrow must be positive");
   if (c.batch <= 0) throw UserError("--batch must be positive");
   if (!c.out_dir.empty() && !c.grid.empty()) throw UserError("give --out or --grid, not both");
@@ -56,25 +70,47 @@ std::vector<std::string> run_sample(const SampleConfig& c) {
                     "': only blog (the blog post's G.ckpt; alias seed) is read from a PyTorch file");
   auto loaded =
       arch == "blog" ? load_blog_generator(c.checkpoint, device) : load_generator(c.checkpoint, c.use_ema, device);
-  torch::Tensor images;
+  const auto& model = loaded.config.model;
+  if (!model.conditional() && !c.classes.empty())
+    throw UserError("--class: " + loaded.source + " is an unconditional model (trained without --cond)");
+  // A conditional model: the classes asked for, each with the same z (one strip or block per class).
+  const std::vector<int64_t> classes = model.conditional() ? parse_classes(model, c.classes) : std::vector<int64_t>{-1};
+  auto labels_for = [&](int64_t k, int64_t count) {
+    return k < 0 ? torch::Tensor() : torch::full({count}, k, torch::kInt64);
+  };
+  std::vector<torch::Tensor> blocks;
   int64_t nrow = c.nrow;
   if (!c.interpolate.empty()) {
     const auto [seed_a, seed_b] = parse_seed_pair(c.interpolate);
-    const int64_t latent = loaded.config.model.latent_dim;
-    auto path = slerp_path(latent_for_seed(seed_a, latent), latent_for_seed(seed_b, latent), c.steps);
+    auto path = slerp_path(latent_for_seed(seed_a, model.latent_dim), latent_for_seed(seed_b, model.latent_dim), c.steps);
     torch::NoGradGuard no_grad;
-    images = loaded.net->forward(path.to(device)).cpu();
-    nrow = c.steps;  // one strip
+    for (int64_t k : classes) {
+      const auto labels = labels_for(k, c.steps);
+      blocks.push_back(loaded.net->forward(path.to(device), labels.defined() ? labels.to(device) : labels).cpu());
+    }
+    nrow = c.steps;  // one strip per class
   } else {
-    images = generate(*loaded.net, loaded.config.model.latent_dim, c.num, c.seed, device, c.batch);
+    const int64_t per_class = c.num > 0 ? c.num : model.conditional() && c.classes.empty() ? c.nrow : 64;
+    for (int64_t k : classes)
+      blocks.push_back(generate(*loaded.net, model.latent_dim, per_class, c.seed, device, c.batch, labels_for(k, per_class)));
+    // Each class starts a new grid row.
+    if (model.conditional()) nrow = std::min(c.nrow, per_class);
   }
+  const torch::Tensor images = torch::cat(blocks);
   const int64_t count = images.size(0);
+  const int64_t per_block = count / static_cast<int64_t>(classes.size());
   std::vector<std::string> written;
   if (!c.out_dir.empty()) {
     ensure_writable_dir(c.out_dir);
     for (int64_t i = 0; i < count; ++i) {
-      char name[32];
-      std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+      char name[64];
+      const int64_t k = classes[static_cast<size_t>(i / per_block)];
+      if (k < 0) {
+        std::snprintf(name, sizeof name, "%06lld.png", static_cast<long long>(i));
+      } else {  // the class index in the name: class names may hold any character
+        std::snprintf(name, sizeof name, "class%03lld_%06lld.png", static_cast<long long>(k),
+                      static_cast<long long>(i % per_block));
+      }
       const std::string path = (fs::path(c.out_dir) / name).string();
       GridOptions single;
       single.nrow = 1;

@@ -79,16 +79,43 @@ torch::Tensor slerp_path(const torch::Tensor& a, const torch::Tensor& b, int64_t
 }
 
 torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
-                       int64_t batch) {
+                       int64_t batch, const torch::Tensor& labels) {
   torch::NoGradGuard no_grad;
   // z is drawn on the CPU from a private generator: the same seed gives the same z on any device.
   auto rng = at::detail::createCPUGenerator(seed);
   auto z = torch::randn({count, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32));
   std::vector<torch::Tensor> chunks;
   for (int64_t start = 0; start < count; start += batch) {
-    chunks.push_back(net.forward(z.narrow(0, start, std::min(batch, count - start)).to(device)).cpu());
+    const int64_t size = std::min(batch, count - start);
+    const auto chunk_labels = labels.defined() ? labels.narrow(0, start, size).to(device) : torch::Tensor();
+    chunks.push_back(net.forward(z.narrow(0, start, size).to(device), chunk_labels).cpu());
   }
   return torch::cat(chunks);
+}
+
+torch::Tensor labels_at_class_frequencies(const ModelConfig& model, int64_t count) {
+  if (!model.conditional()) return {};
+  auto counts = torch::tensor(model.class_counts, torch::kFloat64);
+  if (counts.numel() != model.classes() || !(counts.sum().item<double>() > 0))
+    counts = torch::ones({model.classes()}, torch::kFloat64);
+  const auto cdf = counts.cumsum(0) / counts.sum();
+  // Evenly spaced points of [0, 1): no randomness, so every evaluation asks for the same classes.
+  const auto points = (torch::arange(count, torch::kFloat64) + 0.5) / static_cast<double>(count);
+  return torch::searchsorted(cdf, points, /*out_int32=*/false, /*right=*/true).clamp_max_(model.classes() - 1);
+}
+
+int64_t parse_class(const ModelConfig& model, const std::string& text) {
+  if (!model.conditional()) throw UserError("--class: this model is unconditional (trained without --cond)");
+  for (int64_t i = 0; i < model.classes(); ++i)
+    if (model.class_names[static_cast<size_t>(i)] == text) return i;
+  if (!text.empty() && text.find_first_not_of("0123456789") == std::string::npos && text.size() < 10) {
+    const int64_t index = std::stoll(text);
+    if (index < model.classes()) return index;
+  }
+  std::string known;
+  for (int64_t i = 0; i < model.classes(); ++i)
+    known += (i ? ", " : "") + std::to_string(i) + " " + model.class_names[static_cast<size_t>(i)];
+  throw UserError("--class '" + text + "' is not a class of this model (" + known + ")");
 }
 
 }  // namespace wgan

@@ -43,6 +43,7 @@ void print_start_line(Trainer& trainer, const ImageDataset& dataset, const Proce
             << c.model.resolution << "x" << c.model.resolution << "x" << c.model.channels << ") for " << c.total_steps
             << " generator steps on " << trainer.device() << "; G " << count_parameters(trainer.generator())
             << " params, D " << count_parameters(trainer.critic()) << " params";
+  if (c.model.conditional()) std::cerr << "; conditional on " << c.model.classes() << " classes";
   if (group)
     std::cerr << "; " << group->world_size() << " ranks (" << group->backend() << "), " << c.batch / group->world_size()
               << " images per rank per step" << (sync_bn ? ", BatchNorm synchronised" : "");
@@ -107,6 +108,7 @@ ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
   // Resolution and channels come from the data.
   config.model.resolution = dataset.resolution();
   config.model.channels = dataset.channels();
+  take_classes_from_data(config, dataset);
   check_data_fits(config, dataset, cmd.given, device);
   if (cmd.resume.empty() || cmd.given.length_given()) resolve(config, dataset.size());
 

@@ -207,6 +207,25 @@ void check_data_fits(const TrainConfig& c, const ImageDataset& data, const Train
                     "auto: pass --gpu-data on, or drop --cuda-graph");
 }
 
+void take_classes_from_data(TrainConfig& c, const ImageDataset& data) {
+  if (!c.cond) return;
+  if (data.unlabeled > 0)
+    throw UserError("--cond: " + std::to_string(data.unlabeled) + " of the images of " + data.name +
+                    " lie directly in the source folder, not in a class subfolder: move them into one (or drop --cond)");
+  if (!data.has_labels())
+    throw UserError("--cond needs classes, and " + data.name + " has none: prepare a folder with one subfolder per "
+                    "class (wgan prepare SRC --out DATASET takes each image's first-level subfolder as its class)");
+  if (c.model.conditional()) {
+    if (c.model.class_names != data.class_names)
+      throw UserError("--cond: the data's classes differ from the checkpoint's (" + std::to_string(data.class_names.size()) +
+                      " against " + std::to_string(c.model.classes()) + "): resume on the data the run was trained on");
+    return;
+  }
+  c.model.class_names = data.class_names;
+  c.model.class_counts = data.class_counts();
+  validate(c.model, /*image_shape_known=*/false);  // --arch blog, fewer than two classes
+}
+
 void resolve(TrainConfig& c, int64_t dataset_size) {
   const Loss& loss = make_loss(c.loss);
   if (!c.n_critic) c.n_critic = loss.n_critic;
@@ -231,6 +250,8 @@ nlohmann::json to_json(const TrainConfig& c) {
 #define WGAN_OPTION(field, type, default_value, rule, flag) model[#field] = json_value(c.model.field);
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
+  model["class_names"] = c.model.class_names;
+  model["class_counts"] = c.model.class_counts;
   nlohmann::json j = {{"model", model}, {"total_steps", c.total_steps}};
 #define WGAN_OPTION(field, type, default_value, rule, flag) j[#field] = json_value(c.field);
 #include "wgan/train/train_options.def"
@@ -245,6 +266,8 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
 #define WGAN_OPTION(field, type, default_value, rule, flag) read_json(model, #field, c.model.field);
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
+    read_json(model, "class_names", c.model.class_names);
+    read_json(model, "class_counts", c.model.class_counts);
   }
 #define WGAN_OPTION(field, type, default_value, rule, flag) read_json(j, #field, c.field);
 #include "wgan/train/train_options.def"

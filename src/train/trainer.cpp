@@ -77,11 +77,12 @@ torch::Tensor squared_grad_norm(torch::nn::Module& module) {
 // A forward pass under autocast when bf16 is on, returned as float32 (a no-op in fp32) so that
 // losses and the penalty's norm stay float32.
 template <typename Net>
-torch::Tensor forward_float32(Net& net, const torch::Tensor& x, torch::Device device, bool bf16) {
+torch::Tensor forward_float32(Net& net, const torch::Tensor& x, const torch::Tensor& labels, torch::Device device,
+                              bool bf16) {
   torch::Tensor out;
   {
     AutocastScope autocast(device, bf16);
-    out = net->forward(x);
+    out = net->forward(x, labels);
   }
   return out.to(torch::kFloat32);
 }
@@ -109,7 +110,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
       device_(resolve_device(config_.device)),
       loss_(make_loss(config_.loss)),
       batcher_(dataset, config_.batch, config_.seed, config_.xflip),
-      prefetcher_([this](int64_t index) { return batcher_.batch(index); }),
+      prefetcher_([this](int64_t index) { return batcher_.labeled_batch(index); }),
       local_batch_(config_.batch) {
   // ---- How the step runs: the loss's options, precision, memory layout, host reads.
   loss_options_.gp_lambda = config_.gp_lambda;
@@ -150,6 +151,14 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   }
   if (device_.is_cuda() && (config_.gpu_data == "on" || (config_.gpu_data == "auto" && DeviceBatches::fits(dataset))))
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
+  if (config_.model.conditional()) {
+    if (!dataset.has_labels()) throw UserError("a conditional model needs the dataset's labels (--cond)");
+    auto counts = torch::tensor(config_.model.class_counts, torch::kFloat64);
+    if (counts.numel() != config_.model.classes() || !(counts.sum().item<double>() > 0))
+      counts = torch::ones({config_.model.classes()}, torch::kFloat64);  // no counts recorded: uniform
+    class_cdf_ = (counts.cumsum(0) / counts.sum()).to(torch::kFloat32).to(device_);
+    if (device_batches_) device_labels_ = dataset.labels.to(device_);
+  }
   pending_ = torch::zeros({kPendingSlots}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   if (config_.cuda_graph) step_graph_ = std::make_unique<StepGraph>();
   fixed_z_ = fixed_z_.to(device_);
@@ -174,7 +183,7 @@ void Trainer::resume(const std::string& checkpoint_file) {
   const auto& ours = config_.model;
   if (saved.arch != ours.arch || saved.resolution != ours.resolution || saved.channels != ours.channels ||
       saved.latent_dim != ours.latent_dim || saved.width != ours.width || saved.critic_norm != ours.critic_norm ||
-      reader.config().loss != config_.loss) {
+      saved.class_names != ours.class_names || reader.config().loss != config_.loss) {
     throw UserError("checkpoint " + checkpoint_file + " was trained with other networks or another loss");
   }
   reader.load_module("G", *generator_);
@@ -223,26 +232,45 @@ void Trainer::check_finite(double value, const char* term) const {
     diverged("at step " + std::to_string(state_.step + 1), term, value, "; nothing was saved from this step");
 }
 
-torch::Tensor Trainer::next_real_batch() {
-  torch::Tensor real;
+Trainer::RealBatch Trainer::next_real_batch() {
+  RealBatch real;
+  const bool conditional = config_.model.conditional();
   if (device_batches_) {
-    real = device_batches_->batch(batcher_.plan(state_.real_batches), channels_last_);
+    const auto plan = batcher_.plan(state_.real_batches);
+    real.images = device_batches_->batch(plan, channels_last_);
+    if (conditional) real.labels = device_labels_.index_select(0, plan.indices.to(device_, /*non_blocking=*/true));
   } else {
     auto host = prefetcher_.get(state_.real_batches);
     // From pinned memory the copy does not make the host wait for the GPU's queue.
-    real = to_signed_unit(device_.is_cuda() ? host.pin_memory().to(device_, /*non_blocking=*/true) : host.to(device_));
-    if (channels_last_) real = real.contiguous(torch::MemoryFormat::ChannelsLast);
+    const bool cuda = device_.is_cuda();
+    real.images = to_signed_unit(cuda ? host.images.pin_memory().to(device_, /*non_blocking=*/true)
+                                      : host.images.to(device_));
+    if (channels_last_) real.images = real.images.contiguous(torch::MemoryFormat::ChannelsLast);
+    if (conditional) real.labels = host.labels.to(device_);
   }
   return real;
+}
+
+torch::Tensor Trainer::random_labels() {
+  if (!class_cdf_.defined()) return {};
+  auto u = torch::rand({config_.batch}, class_cdf_.options());
+  // The class whose cumulative share first exceeds u; the clamp guards the last entry's rounding.
+  auto labels = torch::searchsorted(class_cdf_, u, /*out_int32=*/false, /*right=*/true)
+                    .clamp_max_(config_.model.classes() - 1);
+  return my_share(labels);
 }
 
 torch::Tensor Trainer::see(const torch::Tensor& images) {
   return augment_kinds_.empty() ? images : augment(images, augment_kinds_, augment_p_);
 }
 
-torch::Tensor Trainer::generate(const torch::Tensor& z) { return forward_float32(generator_, z, device_, bf16_); }
+torch::Tensor Trainer::generate(const torch::Tensor& z, const torch::Tensor& labels) {
+  return forward_float32(generator_, z, labels, device_, bf16_);
+}
 
-torch::Tensor Trainer::score(const torch::Tensor& images) { return forward_float32(critic_, images, device_, bf16_); }
+torch::Tensor Trainer::score(const torch::Tensor& images, const torch::Tensor& labels) {
+  return forward_float32(critic_, images, labels, device_, bf16_);
+}
 
 void Trainer::read_pending(StepStats& stats) {
   // One host read for all the steps since the last one. A NaN or Inf anywhere survives the sums
@@ -269,14 +297,20 @@ void Trainer::read_pending(StepStats& stats) {
   pending_steps_ = 0;
 }
 
-void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& stats) {
-  const auto critic_fn = [this](const torch::Tensor& x) { return score(x); };
+void Trainer::critic_update(const RealBatch& real, bool eager, StepStats& stats) {
+  // Real, fake and the penalty's interpolates share the real batch's classes; the joint pass scores
+  // real and fake in one call over both.
+  const auto& labels = real.labels;
+  const auto critic_fn = [this, &labels](const torch::Tensor& x) {
+    if (labels.defined() && x.size(0) == 2 * labels.size(0)) return score(x, torch::cat({labels, labels}));
+    return score(x, labels);
+  };
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
   torch::Tensor fake;
   {
     // The generator runs without autograd here: its graph would be thrown away.
     torch::NoGradGuard no_grad;
-    fake = generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)));
+    fake = generate(my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts)), labels);
   }
   timer_.lap("2 generator forward for the critic (no autograd)");
   // Lazy penalty (--gp-every k): every k-th critic step carries k times the penalty.
@@ -287,7 +321,7 @@ void Trainer::critic_update(const torch::Tensor& real, bool eager, StepStats& st
     loss_options_.alpha = my_share(torch::rand({config_.batch}, float_opts));
   // Real and generated images both go through --augment; the penalty's interpolates are made of the
   // augmented pair (the loss builds them from what it is given).
-  auto terms = loss_.critic(critic_fn, see(real), see(fake), loss_options_);
+  auto terms = loss_.critic(critic_fn, see(real.images), see(fake), loss_options_);
   timer_.lap("3 critic forward: real, fake, penalty gradient");
   critic_opt_->zero_grad();
   terms.loss.backward();
@@ -324,7 +358,8 @@ void Trainer::generator_update(bool eager, StepStats& stats) {
   set_requires_grad(*critic_, false);
   // Through the same transforms as the critic step, so the generator is not asked to make them.
   auto z = my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts));
-  auto g_loss = loss_.generator(score(see(generate(z))));
+  const auto labels = random_labels();
+  auto g_loss = loss_.generator(score(see(generate(z, labels)), labels));
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
@@ -425,8 +460,10 @@ void Trainer::graph_step() {
     step_graph_->capture([this, n] {
       StepStats unused;
       for (int64_t i = 0; i < n; ++i) {
-        auto real = device_batches_->gather(graph_indices_[i],
-                                            graph_flips_.defined() ? graph_flips_[i] : torch::Tensor(), channels_last_);
+        RealBatch real;
+        real.images = device_batches_->gather(graph_indices_[i],
+                                              graph_flips_.defined() ? graph_flips_[i] : torch::Tensor(), channels_last_);
+        if (device_labels_.defined()) real.labels = device_labels_.index_select(0, graph_indices_[i]);
         critic_update(real, /*eager=*/false, unused);
       }
       generator_update(/*eager=*/false, unused);
@@ -454,13 +491,21 @@ std::string Trainer::save_samples() {
   const bool was_training = net.is_training();
   net.eval();
   torch::Tensor images;
-  {
-    torch::NoGradGuard no_grad;
-    images = net.forward(fixed_z_);
-  }
-  net.train(was_training);
   GridOptions grid;
   grid.nrow = config_.grid_nrow;
+  {
+    torch::NoGradGuard no_grad;
+    if (config_.model.conditional()) {
+      // One row per class, the same z in each column.
+      const int64_t columns = std::min(config_.grid_nrow, fixed_z_.size(0)), classes = config_.model.classes();
+      auto labels = torch::arange(classes, fixed_z_.options().dtype(torch::kInt64)).repeat_interleave(columns);
+      images = net.forward(fixed_z_.narrow(0, 0, columns).repeat({classes, 1}), labels);
+      grid.nrow = columns;
+    } else {
+      images = net.forward(fixed_z_);
+    }
+  }
+  net.train(was_training);
   write_png(path, make_grid(images, grid));
   return path;
 }
@@ -517,8 +562,8 @@ nlohmann::json Trainer::evaluate_quality() {
     metrics_ = make_metrics(config_.metrics, context);
   }
   const auto started = std::chrono::steady_clock::now();
-  auto figures = evaluate_metrics(metrics_, sampling_generator(), config_.model.latent_dim, config_.metrics_num,
-                                  config_.seed, device_);
+  auto figures = evaluate_metrics(metrics_, sampling_generator(), config_.model, config_.metrics_num, config_.seed,
+                                  device_);
   nlohmann::json line = {
       {"step", state_.step},
       {"kimg", kimg()},

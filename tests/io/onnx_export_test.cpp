@@ -190,7 +190,7 @@ TEST(OnnxModel, GraphComputesTheGeneratorInEvalMode) {
 TEST(OnnxModel, RefusesLayersItDoesNotKnow) {
   struct LinearGenerator : GeneratorNet {
     LinearGenerator() { register_module("fc", torch::nn::Linear(4, 4)); }
-    torch::Tensor forward(const torch::Tensor& z) override { return z; }
+    torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& /*labels*/) override { return z; }
   } net;
   try {
     generator_to_onnx(net, 4, {});

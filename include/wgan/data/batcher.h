@@ -14,6 +14,12 @@ struct BatchPlan {
   torch::Tensor flip;     // bool, one per index; undefined when --xflip is off
 };
 
+// One batch as the host hands it out: the images and, when the dataset has classes, their labels.
+struct HostBatch {
+  torch::Tensor images;  // uint8 B x C x H x W, contiguous
+  torch::Tensor labels;  // int64 B; undefined without classes
+};
+
 // Rows `indices` of uint8 N x H x W x C `images`, mirrored left-right where `flip` is true (flip
 // may be undefined), as an N x C x H x W view of NHWC memory. The one gather both the host batcher
 // and the GPU batches (device_batches.h) use, so the two cannot drift apart.
@@ -32,6 +38,8 @@ class EpochBatcher {
 
   // The `index`-th batch since the start of training (uint8, B x C x H x W, contiguous).
   torch::Tensor batch(int64_t index);
+  // The same batch with its labels (when the dataset has them).
+  HostBatch labeled_batch(int64_t index);
 
   // Positions of the `index`-th batch in the dataset.
   torch::Tensor batch_indices(int64_t index);

@@ -4,16 +4,27 @@
 #include <torch/torch.h>
 
 #include <string>
+#include <vector>
 
 namespace wgan {
 
 struct ImageDataset {
   torch::Tensor images;  // uint8, N x H x W x C, contiguous
   std::string name;      // where it came from, for logs and config.json
+  // Classes, when the data has them (a prepared folder of class subfolders, Fashion-MNIST): one int64
+  // label per image, indexing class_names. Undefined / empty otherwise.
+  torch::Tensor labels;
+  std::vector<std::string> class_names;
+  int64_t unlabeled = 0;  // a prepared folder with class subfolders and also images directly under it
 
   int64_t size() const { return images.size(0); }
   int64_t channels() const { return images.size(3); }
   int64_t resolution() const { return images.size(1); }
+  bool has_labels() const { return labels.defined() && !class_names.empty(); }
+  // Images per class, in class order (empty without labels).
+  std::vector<int64_t> class_counts() const;
+  // The first `count` images (and their labels).
+  void keep_first(int64_t count);
 };
 
 // uint8 [0, 255] to float [-1, 1], the generator's tanh range.

@@ -7,11 +7,13 @@
 #include <functional>
 #include <future>
 
+#include "wgan/data/batcher.h"
+
 namespace wgan {
 
 class BatchPrefetcher {
  public:
-  explicit BatchPrefetcher(std::function<torch::Tensor(int64_t)> fetch) : fetch_(std::move(fetch)) {}
+  explicit BatchPrefetcher(std::function<HostBatch(int64_t)> fetch) : fetch_(std::move(fetch)) {}
   ~BatchPrefetcher() {
     if (pending_.valid()) pending_.wait();
   }
@@ -19,8 +21,8 @@ class BatchPrefetcher {
   BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
 
   // Batch `index` (from the background fetch when it was the one expected), then starts index + 1.
-  torch::Tensor get(int64_t index) {
-    torch::Tensor batch;
+  HostBatch get(int64_t index) {
+    HostBatch batch;
     if (pending_.valid() && pending_index_ == index) {
       batch = pending_.get();
     } else {
@@ -33,8 +35,8 @@ class BatchPrefetcher {
   }
 
  private:
-  std::function<torch::Tensor(int64_t)> fetch_;
-  std::future<torch::Tensor> pending_;
+  std::function<HostBatch(int64_t)> fetch_;
+  std::future<HostBatch> pending_;
   int64_t pending_index_ = -1;
 };
 

@@ -1,5 +1,6 @@
 // `wgan prepare SRC --out DATASET`: walk a folder of images, decode, crop and resize each once,
-// and pack them into DATASET/images.npy (N x H x W x C uint8) + DATASET/manifest.json.
+// and pack them into DATASET/images.npy (N x H x W x C uint8) + DATASET/manifest.json, and, when
+// every image lies in a first-level subfolder, its class index into DATASET/labels.npy.
 // Bad files are skipped with a reason; prepare never aborts on one file.
 #pragma once
 #include <string>
@@ -29,6 +30,8 @@ void parse_crop(const std::string& text, FitOptions& fit);
 
 struct PrepareReport {
   int64_t kept = 0;
+  std::vector<std::string> classes;  // class subfolders, sorted (empty: no labels were written)
+  int64_t unlabeled = 0;             // kept images directly under SRC while others lie in subfolders
   std::vector<SkippedFile> skipped;
   double seconds = 0;
 };

@@ -16,6 +16,7 @@
 namespace wgan {
 
 class GeneratorNet;
+struct ModelConfig;
 
 // What a metric may need to know besides the generated images.
 struct MetricContext {
@@ -35,10 +36,11 @@ struct MetricContext {
 class Metric {
  public:
   virtual ~Metric() = default;
-  // `fake`: N x C x H x W uint8 generated images. Returns flat named figures, each name
+  // `fake`: N x C x H x W uint8 generated images; `labels` (int64 N): the class each was generated
+  // as, for a conditional generator (undefined otherwise). Returns flat named figures, each name
   // prefixed with the metric's ("swd_avg", "fd_fmnist", ...). Real statistics are computed
   // on first use and kept.
-  virtual nlohmann::json evaluate(const torch::Tensor& fake_uint8) = 0;
+  virtual nlohmann::json evaluate(const torch::Tensor& fake_uint8, const torch::Tensor& labels = {}) = 0;
 };
 
 struct MetricInfo {
@@ -61,13 +63,15 @@ torch::Tensor reference_images(const MetricContext& context, int64_t count);
 // its first `max_images` (0 = all).
 ImageDataset training_images(const MetricContext& context, int64_t max_images, bool quiet);
 
-// `count` generated images as uint8 N x C x H x W on the CPU, from z drawn from `seed`.
+// `count` generated images as uint8 N x C x H x W on the CPU, from z drawn from `seed`; a
+// conditional generator is asked for `labels`.
 torch::Tensor generate_uint8(GeneratorNet& generator, int64_t latent_dim, int64_t count, uint64_t seed,
-                             torch::Device device);
+                             torch::Device device, const torch::Tensor& labels = {});
 
-// Generates `count` images once and runs every metric on them; one flat JSON object.
+// Generates `count` images once and runs every metric on them; one flat JSON object. A conditional
+// model's images are drawn at its training data's class frequencies (labels_at_class_frequencies).
 nlohmann::json evaluate_metrics(std::vector<std::unique_ptr<Metric>>& metrics, GeneratorNet& generator,
-                                int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device);
+                                const ModelConfig& model, int64_t count, uint64_t seed, torch::Device device);
 
 // The factories, one per metric file.
 std::unique_ptr<Metric> make_swd_metric(const MetricContext& context);

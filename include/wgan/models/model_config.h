@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "wgan/util/option_table.h"
 
@@ -13,6 +14,13 @@ struct ModelConfig {
 #define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
+  // Class-conditional networks (wgan train --cond): the classes in label order and the training
+  // images of each (generated labels follow those frequencies). Both come from the data, not a
+  // flag; empty means unconditional.
+  std::vector<std::string> class_names;
+  std::vector<int64_t> class_counts;
+  int64_t classes() const { return static_cast<int64_t>(class_names.size()); }
+  bool conditional() const { return !class_names.empty(); }
 };
 
 // The model options the user gave (each unset when not given): see TrainOverrides.

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <vector>
 
 #include "wgan/dist/sync_batch_norm.h"
 #include "wgan/models/model_config.h"
@@ -12,39 +13,68 @@
 
 namespace wgan {
 
-// z (B x latent, or B x latent x 1 x 1) to images (B x C x H x W) in [-1, 1].
+// z (B x latent, or B x latent x 1 x 1) to images (B x C x H x W) in [-1, 1]. A conditional
+// generator (ModelConfig::conditional) also takes one class index per image (int64 B); an
+// unconditional one takes none.
 class GeneratorNet : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(const torch::Tensor& z) = 0;
+  virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;
 };
 
 // images (B x C x H x W) to one unbounded score per image (B). No sigmoid: the losses decide.
+// A conditional critic scores each image as an image of its class (int64 B).
 class CriticNet : public torch::nn::Module {
  public:
-  virtual torch::Tensor forward(const torch::Tensor& images) = 0;
+  virtual torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) = 0;
 };
 
+// The class part of conditional BatchNorm (de Vries et al. 2017; Miyato & Koyama 2018; BigGAN): after
+// the layer's shared BatchNorm, each channel of an image of class c is scaled by 1 + gain[c] and
+// shifted by bias[c]. Both tables start at zero, so a new conditional generator begins as the
+// unconditional one does. Parameters: gain, bias (classes x channels).
+class ClassAffineImpl : public torch::nn::Module {
+ public:
+  ClassAffineImpl(int64_t classes, int64_t channels);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels);
+  torch::Tensor gain, bias;
+};
+TORCH_MODULE(ClassAffine);
+
+// The projection critic's class term (Miyato & Koyama 2018): the inner product of the class's
+// embedding with the critic's penultimate features (B x features). Starts at zero. Parameter: embedding.
+class ClassProjectionImpl : public torch::nn::Module {
+ public:
+  ClassProjectionImpl(int64_t classes, int64_t features);
+  torch::Tensor forward(const torch::Tensor& features, const torch::Tensor& labels);
+  torch::Tensor embedding;
+};
+TORCH_MODULE(ClassProjection);
+
 // Transposed convolutions + BatchNorm + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
+// Conditional: a ClassAffine after each BatchNorm (class_norms.K, K the body position it follows).
 class DcganGenerator : public GeneratorNet {
  public:
   explicit DcganGenerator(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& z) override;
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
 
  private:
-  int64_t latent_dim_;
+  int64_t latent_dim_, classes_;
   torch::nn::Sequential body_{nullptr};
+  std::vector<ClassAffine> class_norm_after_;  // per body position; null where no BatchNorm is
 };
 
 // Convolutions 4x4 stride 2 + LeakyReLU(0.2) halving to 4x4, then a 4x4 convolution to one score.
-// The first layer has no normalisation (as in DCGAN); the rest use config.critic_norm.
+// The first layer has no normalisation (as in DCGAN); the rest use config.critic_norm. Conditional: a
+// ClassProjection ("projection") of the flattened 4x4 features that the last convolution reads.
 class DcganCritic : public CriticNet {
  public:
   explicit DcganCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
 
  private:
-  int64_t channels_, resolution_;
+  int64_t channels_, resolution_, classes_;
   torch::nn::Sequential body_{nullptr};
+  ClassProjection projection_{nullptr};
 };
 
 // The blog post's Generator, layer for layer, with its parameter names (ConvT1..ConvT5,
@@ -52,7 +82,7 @@ class DcganCritic : public CriticNet {
 class BlogGenerator : public GeneratorNet {
  public:
   BlogGenerator();
-  torch::Tensor forward(const torch::Tensor& z) override;
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
 
  private:
   UpsampleConv convt_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
@@ -64,7 +94,7 @@ class BlogGenerator : public GeneratorNet {
 class BlogCritic : public CriticNet {
  public:
   explicit BlogCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
 
  private:
   torch::nn::Conv2d conv_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
@@ -77,14 +107,15 @@ class BlogCritic : public CriticNet {
 
 // Residual block that doubles the side: BatchNorm, ReLU, nearest 2x upsampling, 3x3 conv,
 // BatchNorm, ReLU, 3x3 conv; the shortcut upsamples and applies a 1x1 conv. Parameters: norm1,
-// conv1, norm2, conv2, shortcut.
+// conv1, norm2, conv2, shortcut; with classes > 0 also class_norm1, class_norm2 (ClassAffine).
 class ResidualUpBlockImpl : public torch::nn::Module {
  public:
-  ResidualUpBlockImpl(int64_t in_channels, int64_t out_channels);
-  torch::Tensor forward(const torch::Tensor& x);
+  ResidualUpBlockImpl(int64_t in_channels, int64_t out_channels, int64_t classes = 0);
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels = {});
 
   SyncBatchNorm2d norm1{nullptr}, norm2{nullptr};
   torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
+  ClassAffine class_norm1{nullptr}, class_norm2{nullptr};
 };
 TORCH_MODULE(ResidualUpBlock);
 
@@ -107,30 +138,33 @@ class ResidualDownBlockImpl : public torch::nn::Module {
 TORCH_MODULE(ResidualDownBlock);
 
 // Linear from z to width x 4 x 4, up-blocks to the resolution, BatchNorm, ReLU, 3x3 conv, tanh.
-// Parameters: input (Linear), blocks.K.*, output_norm, output_conv.
+// Parameters: input (Linear), blocks.K.*, output_norm, output_conv; conditional: output_class_norm.
 class ResnetGenerator : public GeneratorNet {
  public:
   explicit ResnetGenerator(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& z) override;
+  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
 
-  int64_t latent_dim, width;
+  int64_t latent_dim, width, classes;
   torch::nn::Linear input{nullptr};
   torch::nn::ModuleList blocks{nullptr};
   SyncBatchNorm2d output_norm{nullptr};
   torch::nn::Conv2d output_conv{nullptr};
+  ClassAffine output_class_norm{nullptr};
 };
 
 // The optimised block, down-blocks to 8x8, two blocks at 8x8, ReLU, the mean over positions, and a
-// linear layer to one score. Parameters: blocks.K.*, output (Linear).
+// linear layer to one score. Parameters: blocks.K.*, output (Linear); conditional: projection, of
+// the pooled features.
 class ResnetCritic : public CriticNet {
  public:
   explicit ResnetCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images) override;
+  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
 
  private:
-  int64_t channels_, resolution_;
+  int64_t channels_, resolution_, classes_;
   torch::nn::ModuleList blocks_{nullptr};
   torch::nn::Linear output_{nullptr};
+  ClassProjection projection_{nullptr};
 };
 
 // Nearest-neighbour 2x upsampling (each pixel repeated 2x2), as a view and an expand so that it

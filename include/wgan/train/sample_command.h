@@ -1,4 +1,6 @@
 // `wgan sample`: images from a checkpoint, as PNG files or one grid, or a latent interpolation strip.
+// A conditional model generates the classes asked for (all by default), the same z in each, so a
+// grid shows one class per row.
 #pragma once
 #include <string>
 #include <vector>
@@ -9,7 +11,8 @@ namespace wgan {
 
 struct SampleConfig {
   std::string checkpoint;     // checkpoint file or run directory (its newest checkpoint)
-  int64_t num = 64;           // how many images
+  int64_t num = 0;            // how many images (0: 64); a conditional model: per class (0: --nrow without --class, else 64)
+  std::string classes;        // conditional models: NAME|INDEX[,...] (default: every class, one after another)
   std::string out_dir;        // write NNNNNN.png files here ...
   std::string grid;           // ... or one grid PNG here (default when neither is given: samples.png)
   std::string npy;            // also the images as float32 N x C x H x W in [-1, 1] (a .npy file)

@@ -32,8 +32,17 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
 LoadedGenerator load_blog_generator(const std::string& torch_file, torch::Device device);
 
 // `count` images (B x C x H x W in [-1, 1]) from z ~ N(0, I) drawn from `seed`; the same seed gives
-// the same images whatever the batch size.
+// the same images whatever the batch size. A conditional generator takes `labels` (int64 count).
 torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uint64_t seed, torch::Device device,
-                       int64_t batch = 256);
+                       int64_t batch = 256, const torch::Tensor& labels = {});
+
+// `count` classes in the proportions of the model's training data (uniform when it has no counts),
+// in class order: class k fills about count * share_k consecutive places. Undefined when the model is
+// unconditional. What the metrics generate from a conditional model.
+torch::Tensor labels_at_class_frequencies(const ModelConfig& model, int64_t count);
+
+// A class of a conditional model by name or by index ("Coat", "4"); UserError naming --class and
+// listing the classes otherwise.
+int64_t parse_class(const ModelConfig& model, const std::string& text);
 
 }  // namespace wgan

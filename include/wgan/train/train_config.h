@@ -78,6 +78,10 @@ void check_options(const TrainConfig& config, torch::Device device, int world_si
 void check_data_fits(const TrainConfig& config, const ImageDataset& data, const TrainOverrides& given,
                      torch::Device device);
 
+// --cond: the data's classes become the model's (a new run), or must be the checkpoint's (a resumed
+// one). UserError when the data has no classes, only some images have one, or they changed.
+void take_classes_from_data(TrainConfig& config, const ImageDataset& data);
+
 // Fills the per-loss defaults (loss_table()) and turns the length into total_steps given the dataset
 // size. `dataset_size` <= 0 skips epochs -> steps. Expects checked options.
 void resolve(TrainConfig& config, int64_t dataset_size);

@@ -98,14 +98,23 @@ class Trainer {
   void resume(const std::string& checkpoint_file);
   void join_group(std::shared_ptr<ProcessGroup> group);
   void update_ema();
-  torch::Tensor next_real_batch();
+  // A real batch on the device: images in [-1, 1] and, for a conditional model, their classes.
+  struct RealBatch {
+    torch::Tensor images, labels;
+  };
+  RealBatch next_real_batch();
   torch::Tensor see(const torch::Tensor& images);    // what the critic is shown of images (--augment)
-  torch::Tensor generate(const torch::Tensor& z);    // generator forward, under autocast for bf16
-  torch::Tensor score(const torch::Tensor& images);  // critic forward, under autocast for bf16
+  // Generator / critic forward, under autocast for bf16; labels undefined for an unconditional model.
+  torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels);
+  torch::Tensor score(const torch::Tensor& images, const torch::Tensor& labels);
+  // --cond: this rank's share of classes drawn for the whole batch at the data's class frequencies
+  // (on the device, so a captured graph redraws them); undefined for an unconditional model.
+  torch::Tensor random_labels();
   void read_pending(StepStats& stats);
   // One critic step on `real` / the generator step. eager: read and check the losses now (a host
-  // sync); otherwise add them to pending_ (what a captured graph does).
-  void critic_update(const torch::Tensor& real, bool eager, StepStats& stats);
+  // sync); otherwise add them to pending_ (what a captured graph does). The generated images of a
+  // critic step take the real batch's classes.
+  void critic_update(const RealBatch& real, bool eager, StepStats& stats);
   void generator_update(bool eager, StepStats& stats);
   double ema_beta() const;  // this step's EMA decay (ramped up early in the run)
   void graph_step();        // one iteration through the CUDA graph (captured on first use)
@@ -152,6 +161,9 @@ class Trainer {
   std::unique_ptr<torch::optim::Optimizer> generator_opt_;
   std::unique_ptr<torch::optim::Optimizer> critic_opt_;
   torch::Tensor fixed_z_;
+  // --cond: the cumulative class frequencies labels are drawn from, and the dataset's labels on the
+  // device when its images are there (--gpu-data).
+  torch::Tensor class_cdf_, device_labels_;
   TrainingState state_;
   std::string last_checkpoint_;
   std::vector<std::unique_ptr<Metric>> metrics_;
