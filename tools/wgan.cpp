@@ -231,6 +231,15 @@ ExitCode prepare_main(PrepareArgs& args) {
   const auto report = wgan::run_prepare(args.config);
   std::cerr << "prepared " << report.kept << " images into " << args.config.out << " in "
             << static_cast<int64_t>(report.seconds) << " s; skipped " << report.skipped.size() << "\n";
+  if (!report.classes.empty()) {
+    std::string names;
+    for (size_t i = 0; i < report.classes.size() && i < 10; ++i) names += (i ? ", " : "") + report.classes[i];
+    std::cerr << report.classes.size() << (report.classes.size() == 1 ? " class" : " classes") << " from the subfolders (labels.npy; wgan train --cond uses them): "
+              << names << (report.classes.size() > 10 ? ", ..." : "") << "\n";
+  } else if (report.unlabeled > 0) {
+    std::cerr << "note: " << report.unlabeled << " images lie directly in the source folder and the others in "
+              << "subfolders, so no classes were recorded (wgan train --cond needs every image in a class subfolder)\n";
+  }
   const size_t shown_count = std::min<size_t>(report.skipped.size(), 20);
   for (size_t i = 0; i < shown_count; ++i)
     std::cerr << "  skipped " << report.skipped[i].path << ": " << report.skipped[i].reason << "\n";

@@ -49,3 +49,28 @@ TEST(FashionClassifier, WrongImageShapeIsAUserError) {
   EXPECT_THROW(make_metrics("fd-fmnist,bogus", context), std::runtime_error);
   EXPECT_THROW(make_metrics("swd,swd", context), std::runtime_error);
 }
+
+TEST(FashionClassifier, ClassMatchIsTheClassifiersAgreementWithTheRequestedClasses) {
+  // The test images "generated as" their true classes: class_match is the classifier's accuracy and
+  // each class's distance to its own test images is zero; with every label moved to the next class
+  // the match collapses and the per-class distances grow.
+  MetricContext context;
+  auto metrics = make_metrics("fd-fmnist", context);
+  const auto test = load_fashion_mnist(kFashionMnistDefaultDir, FashionMnistSplit::kTest);
+  const auto images = test.images.permute({0, 3, 1, 2}).contiguous();
+  const auto labels = load_fashion_mnist_labels(kFashionMnistDefaultDir, FashionMnistSplit::kTest);
+  auto net = load_fashion_classifier(default_classifier_path());
+  const double accuracy = classifier_accuracy(net, images, labels);
+  auto right = metrics[0]->evaluate(images, labels);
+  EXPECT_NEAR(right["fd_fmnist_class_match"].get<double>(), accuracy, 1e-9);
+  EXPECT_NEAR(right["fd_fmnist_class_match_per_class"]["Trouser"].get<double>(),
+              right["fd_fmnist_test_accuracy_per_class"]["Trouser"].get<double>(), 1e-9);
+  EXPECT_LE(right["fd_fmnist_class_match_min"].get<double>(), right["fd_fmnist_class_match"].get<double>());
+  EXPECT_NEAR(right["fd_fmnist_per_class"]["Bag"].get<double>(), 0.0, 1e-2);
+  EXPECT_NEAR(right["fd_fmnist_per_class_mean"].get<double>(), 0.0, 1e-2);
+
+  auto wrong = metrics[0]->evaluate(images, (labels + 1).remainder(10));
+  EXPECT_LT(wrong["fd_fmnist_class_match"].get<double>(), 0.1);
+  EXPECT_GT(wrong["fd_fmnist_per_class_mean"].get<double>(), 10.0);
+  EXPECT_NEAR(wrong["fd_fmnist"].get<double>(), right["fd_fmnist"].get<double>(), 1e-6);  // the whole set is the same
+}
