@@ -1,9 +1,11 @@
 // The page of `wgan export --web`: runs generator.onnx with onnxruntime-web (WebAssembly, one
-// thread) and draws the grid of a seed, a walk between two seeds, and saves the grid as PNG.
+// thread) and draws the grid of a seed, a walk between two seeds, and saves the grid as PNG. A
+// conditional model (model.classes not empty) gets a class picker; every image is of that class.
 // With ?selftest=1 it also posts what it drew to /selftest (the browser test of wgan's suite).
 (function () {
   'use strict';
   const model = window.WGAN_MODEL;
+  const conditional = !!(model && model.classes && model.classes.length > 0);
   const gridCount = 64, gridColumns = 8, padding = 1;  // wgan sample's grid: nrow 8, padding 1, pad 0.5
   const $ = (id) => document.getElementById(id);
 
@@ -56,12 +58,22 @@
   // One session.run at a time (onnxruntime-web refuses overlapping runs; a slider fires quickly).
   function generate(latents, count) {
     const run = previousRun.catch(() => {}).then(async () => {
-      const z = new ort.Tensor('float32', latents, [count, model.latent_dim]);
-      return (await session.run({ z })).images.data;
+      const feeds = { z: new ort.Tensor('float32', latents, [count, model.latent_dim]) };
+      if (conditional) feeds.class = new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(chosenClass())), [count]);
+      return (await session.run(feeds)).images.data;
     });
     previousRun = run;
     return run;
   }
+
+  const chosenClass = () => Number($('class').value) || 0;
+
+  // The class as `wgan sample --class` takes it: the name, quoted when the shell needs it.
+  const classFlag = () => {
+    if (!conditional) return '';
+    const name = model.classes[chosenClass()];
+    return ' --class ' + (/^[A-Za-z0-9_.\/-]+$/.test(name) ? name : "'" + name.replace(/'/g, "'\\''") + "'");
+  };
 
   const readSeed = (input) => {
     const value = Math.max(0, Math.floor(Number(input.value) || 0));
@@ -71,7 +83,7 @@
 
   async function showGrid() {
     const seed = readSeed($('seed'));
-    $('sample-command').textContent = 'wgan sample --seed ' + seed + ' --num 64';
+    $('sample-command').textContent = 'wgan sample --seed ' + seed + ' --num 64' + classFlag();
     const started = performance.now();
     const images = await generate(WganRandom.latents(seed, gridCount, model.latent_dim), gridCount);
     const milliseconds = performance.now() - started;
@@ -92,7 +104,7 @@
     $('grid').toBlob((blob) => {
       const link = document.createElement('a');
       link.href = URL.createObjectURL(blob);
-      link.download = 'wgan-seed-' + readSeed($('seed')) + '.png';
+      link.download = 'wgan-seed-' + readSeed($('seed')) + (conditional ? '-class-' + chosenClass() : '') + '.png';
       link.click();
       setTimeout(() => URL.revokeObjectURL(link.href), 1000);
     }, 'image/png');
@@ -105,10 +117,11 @@
     return { width: canvas.width, height: canvas.height, rgba: btoa(text) };
   };
 
-  // ?selftest=1&seed=S: draw seed S, then the walk at 0 and at 0.5, and post all three canvases
-  // with the grid's generation time.
+  // ?selftest=1&seed=S[&class=K]: draw seed S (of class K), then the walk at 0 and at 0.5, and post
+  // all three canvases with the grid's generation time.
   async function selftest(params) {
     $('seed').value = params.get('seed') || '0';
+    if (conditional) $('class').value = params.get('class') || '0';
     const milliseconds = await showGrid();
     const report = { seed: readSeed($('seed')), grid_ms: milliseconds, grid: canvasBytes($('grid')) };
     $('walk').value = 0;
@@ -126,6 +139,11 @@
     $('about').textContent = model.arch + ' generator, ' + model.resolution + 'x' + model.resolution + ' ' +
         (model.channels === 3 ? 'RGB' : 'gray') + ', latent ' + model.latent_dim + ', ' + model.step +
         ' generator steps (' + model.weights + ' weights), wgan ' + model.wgan_version;
+    if (conditional) {
+      model.classes.forEach((name, index) => $('class').add(new Option(name, String(index))));
+      $('class-choice').hidden = false;
+      $('about').textContent += ', ' + model.classes.length + ' classes';
+    }
     ort.env.wasm.numThreads = 1;  // threads need cross-origin isolation that a plain static server lacks
     ort.env.wasm.wasmPaths = new URL('./', location.href).href;
     try {
@@ -142,6 +160,7 @@
     $('walk').addEventListener('input', showWalk);
     $('seed-a').addEventListener('change', showWalk);
     $('seed-b').addEventListener('change', showWalk);
+    $('class').addEventListener('change', async () => { await showGrid(); await showWalk(); });
     await showGrid();
     await showWalk();
   }

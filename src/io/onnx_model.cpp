@@ -4,6 +4,8 @@
 #include "wgan/models/upsample_conv.h"
 #include "wgan/util/error.h"
 
+#include <map>
+
 #if WGAN_HAVE_ONNX
 #include <onnx/onnx_pb.h>
 #endif
@@ -18,6 +20,7 @@ struct Stage {
   torch::Tensor bias;    // [Cout] float64
   bool from_1x1 = false;
   bool has_norm = false;
+  ClassAffineImpl* class_affine = nullptr;  // a conditional generator's class part after the BatchNorm
 };
 
 // BatchNorm in eval mode, y = (x - mean) / sqrt(var + eps) * gamma + beta, moved into the
@@ -35,6 +38,7 @@ void fold_norm(Stage& stage, const torch::Tensor& gamma, const torch::Tensor& be
 std::vector<Stage> generator_stages(GeneratorNet& net) {
   torch::NoGradGuard no_grad;
   std::vector<Stage> stages;
+  std::map<std::string, ClassAffineImpl*> class_affines;  // dcgan: class_normK follows stage K's BatchNorm
   auto attach_norm = [&](const std::string& name, auto&&... fold_args) {
     if (stages.empty() || stages.back().has_norm)
       throw UserError("ONNX export: BatchNorm " + name + " does not follow a transposed convolution");
@@ -55,6 +59,8 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
     } else if (auto* sync_bn = dynamic_cast<SyncBatchNorm2dImpl*>(module)) {
       attach_norm(item.key(), sync_bn->weight.cpu(), sync_bn->bias.cpu(), sync_bn->running_mean.cpu(),
                   sync_bn->running_var.cpu(), sync_bn->eps());
+    } else if (auto* affine = dynamic_cast<ClassAffineImpl*>(module)) {
+      class_affines[item.key()] = affine;
     } else if (!dynamic_cast<torch::nn::ReLUImpl*>(module) && !dynamic_cast<torch::nn::TanhImpl*>(module) &&
                !dynamic_cast<torch::nn::SequentialImpl*>(module)) {
       throw UserError("ONNX export: the generator's layer " + item.key() + " (" + module->name() +
@@ -66,14 +72,29 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
   for (size_t i = 0; i + 1 < stages.size(); ++i)
     if (!stages[i].has_norm || (i > 0 && stages[i].from_1x1))
       throw UserError("ONNX export: stage " + std::to_string(i + 1) + " of the generator has no BatchNorm");
+  for (size_t i = 0; i < stages.size(); ++i) {
+    auto it = class_affines.find("class_norm" + std::to_string(i + 1));
+    if (it == class_affines.end()) continue;
+    stages[i].class_affine = it->second;
+    class_affines.erase(it);
+  }
+  if (!class_affines.empty())
+    throw UserError("ONNX export: the class layer " + class_affines.begin()->first + " follows no BatchNorm stage");
   return stages;
 }
 
+bool has_class_input(GeneratorNet& net) {
+  for (const auto& item : net.named_modules("", /*include_self=*/false))
+    if (dynamic_cast<ClassAffineImpl*>(item.value().get())) return true;
+  return false;
+}
+
 #if WGAN_HAVE_ONNX
-void add_tensor_type(onnx::ValueInfoProto* value, const std::string& name, const std::vector<int64_t>& dims) {
+void add_tensor_type(onnx::ValueInfoProto* value, const std::string& name, const std::vector<int64_t>& dims,
+                     onnx::TensorProto::DataType type = onnx::TensorProto::FLOAT) {
   value->set_name(name);
   auto* tensor = value->mutable_type()->mutable_tensor_type();
-  tensor->set_elem_type(onnx::TensorProto::FLOAT);
+  tensor->set_elem_type(type);
   auto* shape = tensor->mutable_shape();
   shape->add_dim()->set_dim_param("N");  // any batch size
   for (auto d : dims) shape->add_dim()->set_dim_value(d);
@@ -127,6 +148,26 @@ onnx::NodeProto* add_node(onnx::GraphProto* graph, const std::string& op, const 
   return node;
 }
 
+// A conditional generator's class part after a BatchNorm: x * (1 + gain)[class] + bias[class], the
+// two rows gathered by the "class" input and shaped [N, C, 1, 1].
+std::string add_class_affine(onnx::GraphProto* graph, const std::string& x, ClassAffineImpl& affine,
+                             const std::string& name) {
+  torch::NoGradGuard no_grad;
+  const int64_t channels = affine.gain.size(1);
+  const std::string shape = name + ".per_image_shape";
+  add_initializer(graph, shape, torch::tensor({int64_t{-1}, channels, int64_t{1}, int64_t{1}}),
+                  onnx::TensorProto::INT64);
+  add_initializer(graph, name + ".scale", (1 + affine.gain.detach().cpu()).to(torch::kFloat32), onnx::TensorProto::FLOAT);
+  add_initializer(graph, name + ".bias", affine.bias.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
+  for (const char* part : {".scale", ".bias"}) {
+    add_int(add_node(graph, "Gather", {name + part, "class"}, name + part + ".rows"), "axis", 0);
+    add_node(graph, "Reshape", {name + part + ".rows", shape}, name + part + ".per_image");
+  }
+  add_node(graph, "Mul", {x, name + ".scale.per_image"}, name + ".scaled");
+  add_node(graph, "Add", {name + ".scaled", name + ".bias.per_image"}, name);
+  return name;
+}
+
 // The dcgan and blog generators: ConvTranspose (BatchNorm folded) + Relu per stage, Tanh last.
 // Returns the output's side; `channels` gets the output's channels.
 int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, int64_t latent_dim, int64_t& channels) {
@@ -148,8 +189,11 @@ int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, in
     add_ints(conv, "pads", stage.from_1x1 ? std::vector<int64_t>{0, 0, 0, 0} : std::vector<int64_t>{1, 1, 1, 1});
     side = stage.from_1x1 ? stage.weight.size(2) : side * 2;
     const bool last = i + 1 == stages.size();
+    std::string before_activation = id + ".convt";
+    if (stage.class_affine)
+      before_activation = add_class_affine(graph, before_activation, *stage.class_affine, "class_norm" + std::to_string(i + 1));
     x = last ? "images" : id;
-    add_node(graph, last ? "Tanh" : "Relu", {id + ".convt"}, x);
+    add_node(graph, last ? "Tanh" : "Relu", {before_activation}, x);
   }
   return side;
 }
@@ -189,6 +233,13 @@ class ResnetEmitter {
 
   std::string relu(const std::string& x) { return unary("Relu", x); }
 
+  // BatchNorm, then the class part of a conditional generator.
+  std::string normalise(const std::string& x, SyncBatchNorm2dImpl& bn, ClassAffine& affine, const std::string& name,
+                        const std::string& class_name) {
+    const auto y = batch_norm(x, bn, name);
+    return affine ? add_class_affine(graph_, y, *affine, class_name) : y;
+  }
+
   // Nearest 2x: output pixel i reads input floor(i / 2), as upsample_nearest_2x.
   std::string upsample(const std::string& x) {
     auto* node = add_node(graph_, "Resize", {x, "", "upsample_scales"}, x + ".up");
@@ -217,12 +268,15 @@ class ResnetEmitter {
     for (size_t k = 0; k < net.blocks->size(); ++k) {
       auto& block = *net.blocks[k]->as<ResidualUpBlockImpl>();
       const std::string id = "blocks." + std::to_string(k);
-      auto h = conv(upsample(relu(batch_norm(x, *block.norm1, id + ".norm1"))), *block.conv1, id + ".conv1");
-      h = conv(relu(batch_norm(h, *block.norm2, id + ".norm2")), *block.conv2, id + ".conv2");
+      auto h = conv(upsample(relu(normalise(x, *block.norm1, block.class_norm1, id + ".norm1", id + ".class_norm1"))),
+                    *block.conv1, id + ".conv1");
+      h = conv(relu(normalise(h, *block.norm2, block.class_norm2, id + ".norm2", id + ".class_norm2")), *block.conv2,
+               id + ".conv2");
       x = add(conv(upsample(x), *block.shortcut, id + ".shortcut"), h, id);
       side *= 2;
     }
-    x = conv(relu(batch_norm(x, *net.output_norm, "output_norm")), *net.output_conv, "output_conv");
+    x = conv(relu(normalise(x, *net.output_norm, net.output_class_norm, "output_norm", "output_class_norm")),
+             *net.output_conv, "output_conv");
     add_node(graph_, "Tanh", {x}, "images");
     return side;
   }
@@ -262,6 +316,7 @@ std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
   auto* graph = model.mutable_graph();
   graph->set_name("wgan_generator");
   add_tensor_type(graph->add_input(), "z", {latent_dim});
+  if (has_class_input(net)) add_tensor_type(graph->add_input(), "class", {}, onnx::TensorProto::INT64);
   int64_t side = 0, channels = 0;
   if (auto* resnet = dynamic_cast<ResnetGenerator*>(&net)) {
     side = ResnetEmitter(graph).emit(*resnet);

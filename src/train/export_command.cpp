@@ -31,7 +31,7 @@ nlohmann::json model_facts(const LoadedGenerator& loaded) {
           {"latent_dim", m.latent_dim},
           {"step", loaded.step},
           {"weights", loaded.is_ema ? "ema" : "raw"},
-          {"classes", nlohmann::json::array()},
+          {"classes", m.class_names},  // a conditional model's class names, by index; [] otherwise
           {"source", fs::path(loaded.source).filename().string()}};
 }
 
@@ -41,7 +41,8 @@ std::vector<std::pair<std::string, std::string>> onnx_metadata(const nlohmann::j
     metadata.emplace_back("wgan." + key, value.is_string() ? value.get<std::string>() : value.dump());
   metadata.emplace_back("wgan.input",
                         "z: float32 [N, latent_dim], N(0, I); `wgan sample --seed S --num N` draws torch.randn(N, "
-                        "latent_dim) from a CPU generator seeded with S");
+                        "latent_dim) from a CPU generator seeded with S" +
+                            std::string(facts["classes"].empty() ? "" : "; class: int64 [N], an index into wgan.classes"));
   metadata.emplace_back("wgan.output", "images: float32 [N, channels, resolution, resolution] in [-1, 1]; "
                                        "pixel = round((x + 1) * 127.5)");
   return metadata;

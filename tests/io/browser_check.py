@@ -6,7 +6,7 @@ page to POST its report to /selftest: the grid of seed S and the walk image at 0
 RGBA pixels, and the grid's generation time. Writes OUT/report.json (seed, grid_ms, the canvases'
 sizes) and OUT/<canvas>.rgba (raw bytes). Exit 0 when the report came, 1 otherwise (with
 Chromium's log). The C++ test compares the pixels with `wgan sample`.
-Usage: browser_check.py DIR OUT SEED"""
+Usage: browser_check.py DIR OUT SEED [CLASS]  (CLASS: a conditional model's class index)"""
 import base64
 import functools
 import http.server
@@ -18,6 +18,7 @@ import sys
 import threading
 
 site, out, seed = sys.argv[1], sys.argv[2], sys.argv[3]
+chosen_class = sys.argv[4] if len(sys.argv) > 4 else None
 os.makedirs(out, exist_ok=True)
 received = threading.Event()
 
@@ -45,6 +46,8 @@ class Handler(http.server.SimpleHTTPRequestHandler):
 server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=site))
 threading.Thread(target=server.serve_forever, daemon=True).start()
 url = "http://127.0.0.1:%d/index.html?selftest=1&seed=%s" % (server.server_address[1], seed)
+if chosen_class is not None:
+    url += "&class=" + chosen_class
 # The profile stays under OUT: Chromium's helper processes may still write to it after the kill.
 profile = os.path.join(out, "profile")
 with open(os.path.join(out, "chromium.log"), "w") as log:

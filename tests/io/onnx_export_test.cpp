@@ -49,7 +49,9 @@ std::shared_ptr<GeneratorNet> trained_looking_generator(const ModelConfig& confi
     if (param.dim() == 4) last_conv_weight = param;
   last_conv_weight.mul_(10.0);
   net->train();
-  for (int i = 0; i < 5; ++i) net->forward(torch::randn({16, config.latent_dim}));
+  for (int i = 0; i < 5; ++i)
+    net->forward(torch::randn({16, config.latent_dim}),
+                 config.conditional() ? torch::randint(0, config.classes(), {16}, torch::kInt64) : torch::Tensor());
   net->eval();
   return net;
 }
@@ -76,12 +78,20 @@ std::vector<int64_t> ints(const onnx::NodeProto& node, const std::string& name) 
   return {};
 }
 
+int64_t ints_or_int(const onnx::NodeProto& node, const std::string& name) {
+  for (const auto& a : node.attribute())
+    if (a.name() == name) return a.i();
+  return 0;  // ONNX's default for Gather's axis
+}
+
 // The graph evaluated with LibTorch's own ops, node by node: what the file says, not what the
 // exporter meant. Knows exactly the ops the exporter writes; anything else fails the test.
-torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z) {
+torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z, const torch::Tensor& labels = {}) {
   std::map<std::string, torch::Tensor> values;
   for (const auto& init : model.graph().initializer()) values[init.name()] = tensor_of(init);
   values[model.graph().input(0).name()] = z;
+  EXPECT_EQ(model.graph().input_size(), labels.defined() ? 2 : 1);
+  if (labels.defined()) values[model.graph().input(1).name()] = labels;
   for (const auto& node : model.graph().node()) {
     const auto& x = values.at(node.input(0));
     torch::Tensor y;
@@ -108,6 +118,11 @@ torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z) {
       y = x.repeat_interleave(2, 2).repeat_interleave(2, 3);
     } else if (node.op_type() == "Add") {
       y = x + values.at(node.input(1));
+    } else if (node.op_type() == "Mul") {
+      y = x * values.at(node.input(1));
+    } else if (node.op_type() == "Gather") {
+      EXPECT_EQ(ints_or_int(node, "axis"), 0);
+      y = x.index_select(0, values.at(node.input(1)));
     } else if (node.op_type() == "Relu") {
       y = torch::relu(x);
     } else if (node.op_type() == "Tanh") {
@@ -186,6 +201,34 @@ TEST(OnnxModel, GraphComputesTheGeneratorInEvalMode) {
   }
 }
 
+// A conditional generator: a "class" input, and the class part after every BatchNorm.
+TEST(OnnxModel, ConditionalGraphComputesTheGeneratorForEachClass) {
+  for (const std::string arch : {"dcgan", "resnet"}) {
+    ModelConfig config;
+    config.arch = arch;
+    config.width = 8;
+    config.latent_dim = 16;
+    config.class_names = {"a", "b", "c"};
+    config.class_counts = {1, 1, 1};
+    auto net = trained_looking_generator(config);  // random class tables too (their names hold "norm")
+    const auto model = parse(generator_to_onnx(*net, config.latent_dim, {}));
+    EXPECT_NO_THROW(onnx::checker::check_model(model)) << arch;
+    ASSERT_EQ(model.graph().input_size(), 2) << arch;
+    EXPECT_EQ(model.graph().input(1).name(), "class");
+    EXPECT_EQ(model.graph().input(1).type().tensor_type().elem_type(), onnx::TensorProto::INT64);
+    torch::manual_seed(9);
+    const auto z = torch::randn({6, config.latent_dim});
+    const auto labels = torch::tensor({0, 1, 2, 2, 1, 0}, torch::kInt64);
+    torch::NoGradGuard no_grad;
+    const auto expected = net->forward(z, labels);
+    const auto got = evaluate(model, z, labels);
+    ASSERT_EQ(got.sizes(), expected.sizes()) << arch;
+    EXPECT_NEAR((got - expected).abs().max().item<double>(), 0.0, 1e-5) << arch;
+    // The class matters: the same z as another class is another image.
+    EXPECT_GT((expected[0] - net->forward(z.narrow(0, 0, 1), labels.narrow(0, 1, 1))[0]).abs().max().item<double>(), 1e-3);
+  }
+}
+
 // A generator of other layers is refused with a message, not written wrong.
 TEST(OnnxModel, RefusesLayersItDoesNotKnow) {
   struct LinearGenerator : GeneratorNet {
@@ -227,7 +270,12 @@ double max_pixel_difference(const torch::Tensor& a, const torch::Tensor& b) {
 }
 
 // Export a run's generator as .onnx and as a web page, and compare both with `wgan sample`.
-void check_exports(const std::string& dir, const std::string& checkpoint_args, int64_t latent_dim, int64_t side) {
+// A conditional model is checked on class `class_index` (>= 0): `sample --class`, the "class" input
+// of onnxruntime, and the page's class picker.
+void check_exports(const std::string& dir, const std::string& checkpoint_args, int64_t latent_dim, int64_t side,
+                   int class_index = -1) {
+  const std::string class_flag = class_index >= 0 ? " --class " + std::to_string(class_index) : "";
+  const std::string class_arg = class_index >= 0 ? " " + std::to_string(class_index) : "";
   const std::string onnx = dir + "/G.onnx";
   auto exported = run_cli("export " + checkpoint_args + " --to " + onnx);
   ASSERT_EQ(exported.code, 0) << exported.output;
@@ -239,10 +287,11 @@ void check_exports(const std::string& dir, const std::string& checkpoint_args, i
     EXPECT_NE(checked.output.find("checked 13"), std::string::npos) << checked.output;
   }
   const int seed = 7;
-  auto sampled = run_cli("sample " + checkpoint_args + " --seed " + std::to_string(seed) + " --num 64 --grid " + dir +
-                         "/grid.png --npy " + dir + "/grid.npy");
+  auto sampled = run_cli("sample " + checkpoint_args + class_flag + " --seed " + std::to_string(seed) +
+                         " --num 64 --grid " + dir + "/grid.png --npy " + dir + "/grid.npy");
   ASSERT_EQ(sampled.code, 0) << sampled.output;
-  auto strip = run_cli("sample " + checkpoint_args + " --interpolate 1,2 --steps 3 --grid " + dir + "/strip.png");
+  auto strip = run_cli("sample " + checkpoint_args + class_flag + " --interpolate 1,2 --steps 3 --grid " + dir +
+                       "/strip.png");
   ASSERT_EQ(strip.code, 0) << strip.output;
 
   if (!kHaveOnnxruntimeNode) {
@@ -250,7 +299,7 @@ void check_exports(const std::string& dir, const std::string& checkpoint_args, i
   } else {
     const auto ran = run_shell("node " + std::string(WGAN_SOURCE_DIR) + "/tests/io/onnx_runtime_check.js " +
                                kNodeModules.string() + " " + onnx + " " + std::to_string(seed) + " " +
-                               std::to_string(latent_dim) + " " + dir + "/grid.npy");
+                               std::to_string(latent_dim) + " " + dir + "/grid.npy" + class_arg);
     const auto& output = ran.output;
     ASSERT_EQ(ran.code, 0) << output;
     const auto result = nlohmann::json::parse(output.substr(output.find('{')));
@@ -269,7 +318,7 @@ void check_exports(const std::string& dir, const std::string& checkpoint_args, i
                            "ort-wasm-simd-threaded.wasm", "ort-wasm-simd-threaded.mjs"})
     EXPECT_TRUE(fs::exists(fs::path(site) / file)) << file;
   const std::string browser = "/usr/bin/python3 " + std::string(WGAN_SOURCE_DIR) + "/tests/io/browser_check.py " +
-                              site + " " + dir + "/browser " + std::to_string(seed);
+                              site + " " + dir + "/browser " + std::to_string(seed) + class_arg;
   ASSERT_EQ(std::system(browser.c_str()), 0) << "the page did not report; see " << dir << "/browser/chromium.log";
   const auto report = nlohmann::json::parse(read_file(dir + "/browser/report.json"));
   std::printf("[ browser  ] 64-image grid generated in %.0f ms (onnxruntime-web, wasm, 1 thread)\n",
@@ -337,6 +386,26 @@ TEST(ExportCli, ResnetOnnxAndWebPageMatchSample) {
                          "--threads 2 --quiet --run-dir " + dir + "/run");
   ASSERT_EQ(trained.code, 0) << trained.output;
   check_exports(dir, "--checkpoint " + dir + "/run", 100, 32);
+  fs::remove_all(dir);
+}
+
+// A conditional model (--cond): the "class" input in onnxruntime, the page's class picker, and the
+// class names in the model's metadata.
+TEST(ExportCli, ConditionalOnnxAndWebPageMatchSampleForAClass) {
+  if (!onnx_export_available()) GTEST_SKIP() << "built without libonnx-dev";
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const auto dir = fresh_dir("onnx_cond");
+  // A high learning rate, so that 20 steps move the class tables far enough to tell classes apart.
+  auto trained = run_cli("train --cond --max-images 256 --width 8 --batch 16 --steps 20 --lr 5e-3 --threads 2 --quiet "
+                         "--run-dir " + dir + "/run");
+  ASSERT_EQ(trained.code, 0) << trained.output;
+  check_exports(dir, "--checkpoint " + dir + "/run", 100, 32, /*class_index=*/8);
+  // The grids matched are class 8's, not any class's: class 0's differs by more than the 1% allowed.
+  ASSERT_EQ(run_cli("sample --checkpoint " + dir + "/run --class 0 --seed 7 --num 64 --grid " + dir + "/grid0.png").code, 0);
+  EXPECT_GE(max_pixel_difference(grid_rgb(dir + "/grid0.png"), grid_rgb(dir + "/grid.png")), 0.03);
+  const auto model = read_file(dir + "/G.onnx");
+  EXPECT_NE(model.find("Ankle boot"), std::string::npos);  // wgan.classes in the metadata
+  EXPECT_NE(read_file(dir + "/site/model.js").find("\"Ankle boot\""), std::string::npos);
   fs::remove_all(dir);
 }
 

@@ -2,11 +2,12 @@
 // (drawn by web/torch_random.js) and compares the images with the float32 .npy that
 // `wgan sample --npy` wrote for the same seed. Prints one JSON line: the largest absolute difference
 // and the model's input and output names and the output's shape.
-// Usage: node onnx_runtime_check.js NODE_MODULES MODEL.onnx SEED LATENT_DIM REFERENCE.npy
+// A conditional model gets CLASS (an index) for every image.
+// Usage: node onnx_runtime_check.js NODE_MODULES MODEL.onnx SEED LATENT_DIM REFERENCE.npy [CLASS]
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const [nodeModules, modelPath, seed, latentText, referencePath] = process.argv.slice(2);
+const [nodeModules, modelPath, seed, latentText, referencePath, classText] = process.argv.slice(2);
 const ort = require(path.join(nodeModules, 'onnxruntime-node'));
 const random = require(path.join(__dirname, '..', '..', 'web', 'torch_random.js'));
 
@@ -26,7 +27,10 @@ function readNpy(file) {
   const reference = readNpy(referencePath);
   const count = reference.shape[0], latent = Number(latentText);
   const z = random.latents(BigInt(seed), count, latent);
-  const images = (await session.run({ z: new ort.Tensor('float32', z, [count, latent]) })).images;
+  const feeds = { z: new ort.Tensor('float32', z, [count, latent]) };
+  if (classText !== undefined)
+    feeds.class = new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(classText)), [count]);
+  const images = (await session.run(feeds)).images;
   if (images.data.length !== reference.data.length)
     throw new Error('output ' + images.dims + ' but the reference is ' + reference.shape);
   let maxDiff = 0;

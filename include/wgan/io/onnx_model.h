@@ -5,7 +5,9 @@
 // weights and bias with the running statistics: inference mode) and Relu, the last ConvTranspose
 // and Tanh. resnet: Gemm, Reshape to 4x4, per block BatchNormalization (inference mode), Relu,
 // Resize (nearest 2x), Conv, ... and the shortcut's Resize and 1x1 Conv, Add; then
-// BatchNormalization, Relu, Conv, Tanh. docs/export.md documents both.
+// BatchNormalization, Relu, Conv, Tanh. A conditional generator (--cond) has a second input,
+// "class" [N] int64, and after each BatchNorm its class part: Gather of (1 + gain) and of bias by
+// class, Reshape to [N, C, 1, 1], Mul and Add. docs/export.md documents all of it.
 #pragma once
 #include <string>
 #include <utility>
