@@ -76,7 +76,17 @@ std::vector<std::string> run_export(const ExportConfig& c) {
   if (ends_with(c.to, ".pt")) {
     ensure_parent_dir(c.to);
     save_torch_state_dict(c.to, module_state(*loaded.net));
-    return {c.to};
+    // Beside it, what a state dict cannot hold: the networks' shape, the class names, how to call it.
+    const std::string facts_file = c.to.substr(0, c.to.size() - 3) + ".json";
+    auto described = facts;
+    described["call"] = loaded.config.model.conditional()
+                            ? "G(z, labels): z float32 [N, latent_dim] ~ N(0, I), labels int64 [N] indexing classes; "
+                              "returns images [N, channels, resolution, resolution] in [-1, 1] (docs/export.md)"
+                            : "G(z): z float32 [N, latent_dim] ~ N(0, I); returns images [N, channels, resolution, "
+                              "resolution] in [-1, 1] (docs/export.md)";
+    described["width"] = loaded.config.model.width;
+    write_file_atomic(facts_file, described.dump(2) + "\n");
+    return {c.to, facts_file};
   }
   const auto onnx = generator_to_onnx(*loaded.net, loaded.config.model.latent_dim, onnx_metadata(facts));
   if (c.web) {
