@@ -2,7 +2,8 @@
 """Python reference for wgan's benchmarks: the same WGAN-GP iteration in PyTorch.
 
 Same networks as wgan's --arch dcgan / seed (channel rule, layer-norm critic as GroupNorm(1, C),
-DCGAN init), same loss (penalty per sample with create_graph), Adam(1e-4, 0, 0.9), n_critic 5,
+DCGAN init) or --arch resnet (the WGAN-GP paper's residual networks, no critic normalisation,
+PyTorch's default init), same loss (penalty per sample with create_graph), Adam(1e-4, 0, 0.9), n_critic 5,
 an EMA of the generator, and the losses read once per step, as wgan does.
 Prints one JSON line: {"images_per_s": critic images per second, ...}.
 """
@@ -55,6 +56,70 @@ def make_critic(res, ch, width):
     return nn.Sequential(*layers)
 
 
+class UpBlock(nn.Module):
+    """wgan's resnet generator block: BN, ReLU, nearest 2x, 3x3 conv, BN, ReLU, 3x3 conv; 2x + 1x1 shortcut."""
+
+    def __init__(self, width):
+        super().__init__()
+        self.norm1, self.norm2 = nn.BatchNorm2d(width), nn.BatchNorm2d(width)
+        self.conv1, self.conv2 = nn.Conv2d(width, width, 3, padding=1), nn.Conv2d(width, width, 3, padding=1)
+        self.shortcut = nn.Conv2d(width, width, 1)
+
+    def forward(self, x):
+        up = lambda t: nn.functional.interpolate(t, scale_factor=2, mode="nearest")
+        h = self.conv1(up(torch.relu(self.norm1(x))))
+        h = self.conv2(torch.relu(self.norm2(h)))
+        return self.shortcut(up(x)) + h
+
+
+class ResnetGenerator(nn.Module):
+    def __init__(self, res, ch, latent, width):
+        super().__init__()
+        self.width = width
+        self.input = nn.Linear(latent, width * 16)
+        self.blocks = nn.Sequential(*[UpBlock(width) for _ in range(int(math.log2(res)) - 2)])
+        self.output_norm = nn.BatchNorm2d(width)
+        self.output_conv = nn.Conv2d(width, ch, 3, padding=1)
+
+    def forward(self, z):
+        x = self.blocks(self.input(z.flatten(1)).view(-1, self.width, 4, 4))
+        return torch.tanh(self.output_conv(torch.relu(self.output_norm(x))))
+
+
+class DownBlock(nn.Module):
+    """wgan's resnet critic block (no normalisation): [ReLU] 3x3 conv, ReLU, 3x3 conv, [mean pool]; shortcut."""
+
+    def __init__(self, c_in, c_out, downsample, first):
+        super().__init__()
+        self.downsample, self.first = downsample, first
+        self.conv1 = nn.Conv2d(c_in, c_out if first else c_in, 3, padding=1)
+        self.conv2 = nn.Conv2d(c_out if first else c_in, c_out, 3, padding=1)
+        self.shortcut = nn.Conv2d(c_in, c_out, 1) if downsample or c_in != c_out else None
+
+    def forward(self, x):
+        h = self.conv2(torch.relu(self.conv1(x if self.first else torch.relu(x))))
+        if self.downsample:
+            h = nn.functional.avg_pool2d(h, 2)
+        skip = nn.functional.avg_pool2d(x, 2) if self.downsample else x
+        return (self.shortcut(skip) if self.shortcut is not None else skip) + h
+
+
+class ResnetCritic(nn.Module):
+    def __init__(self, res, ch, width):
+        super().__init__()
+        blocks = [DownBlock(ch, width, True, True)]
+        side = res // 2
+        while side > 8:
+            blocks.append(DownBlock(width, width, True, False))
+            side //= 2
+        blocks += [DownBlock(width, width, False, False), DownBlock(width, width, False, False)]
+        self.blocks = nn.Sequential(*blocks)
+        self.output = nn.Linear(width, 1)
+
+    def forward(self, x):
+        return self.output(torch.relu(self.blocks(x)).mean((2, 3)))
+
+
 def dcgan_init(module):
     for m in module.modules():
         name = type(m).__name__
@@ -70,6 +135,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--resolution", type=int, default=32)
     p.add_argument("--channels", type=int, default=1)
+    p.add_argument("--arch", default="dcgan", choices=["dcgan", "resnet"])
     p.add_argument("--width", type=int, default=64)
     p.add_argument("--latent", type=int, default=100)
     p.add_argument("--batch", type=int, default=64)
@@ -90,11 +156,15 @@ def main():
     if dev.type == "cuda":
         torch.backends.cudnn.benchmark = True
     torch.manual_seed(1)
-    G = make_generator(a.resolution, a.channels, a.latent, a.width)
-    D = make_critic(a.resolution, a.channels, a.width)
-    dcgan_init(G)
-    dcgan_init(D)
-    G_ema = make_generator(a.resolution, a.channels, a.latent, a.width)
+    if a.arch == "resnet":
+        new_generator = lambda: ResnetGenerator(a.resolution, a.channels, a.latent, a.width)
+        G, D = new_generator(), ResnetCritic(a.resolution, a.channels, a.width)
+    else:
+        new_generator = lambda: make_generator(a.resolution, a.channels, a.latent, a.width)
+        G, D = new_generator(), make_critic(a.resolution, a.channels, a.width)
+        dcgan_init(G)
+        dcgan_init(D)
+    G_ema = new_generator()
     G_ema.load_state_dict(G.state_dict())
     G, D, G_ema = G.to(dev), D.to(dev), G_ema.to(dev).eval().requires_grad_(False)
     memory = torch.channels_last if a.channels_last else torch.contiguous_format

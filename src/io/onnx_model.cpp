@@ -61,6 +61,8 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
                   sync_bn->running_var.cpu(), sync_bn->eps());
     } else if (auto* affine = dynamic_cast<ClassAffineImpl*>(module)) {
       class_affines[item.key()] = affine;
+    } else if (dynamic_cast<ClassInputImpl*>(module)) {
+      // concatenated to z before the first stage: add_generator_input
     } else if (!dynamic_cast<torch::nn::ReLUImpl*>(module) && !dynamic_cast<torch::nn::TanhImpl*>(module) &&
                !dynamic_cast<torch::nn::SequentialImpl*>(module)) {
       throw UserError("ONNX export: the generator's layer " + item.key() + " (" + module->name() +
@@ -83,9 +85,16 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
   return stages;
 }
 
+ClassInputImpl* find_class_input(GeneratorNet& net) {
+  for (const auto& item : net.named_modules("", /*include_self=*/false))
+    if (auto* input = dynamic_cast<ClassInputImpl*>(item.value().get())) return input;
+  return nullptr;
+}
+
 bool has_class_input(GeneratorNet& net) {
   for (const auto& item : net.named_modules("", /*include_self=*/false))
-    if (dynamic_cast<ClassAffineImpl*>(item.value().get())) return true;
+    if (dynamic_cast<ClassAffineImpl*>(item.value().get()) || dynamic_cast<ClassInputImpl*>(item.value().get()))
+      return true;
   return false;
 }
 
@@ -168,6 +177,25 @@ std::string add_class_affine(onnx::GraphProto* graph, const std::string& x, Clas
   return name;
 }
 
+// What the first layer reads: `z` (reshaped by `shape`, when given), and for a conditional generator its
+// class vector, Gather(class_input.weight, class), concatenated after it on axis 1.
+std::string add_generator_input(onnx::GraphProto* graph, GeneratorNet& net, const std::string& z,
+                                const std::vector<int64_t>& class_shape) {
+  auto* class_input = find_class_input(net);
+  if (!class_input) return z;
+  torch::NoGradGuard no_grad;
+  add_initializer(graph, "class_input.weight", class_input->weight.detach().cpu().to(torch::kFloat32),
+                  onnx::TensorProto::FLOAT);
+  add_int(add_node(graph, "Gather", {"class_input.weight", "class"}, "class_input"), "axis", 0);
+  std::string vector = "class_input";
+  if (!class_shape.empty()) {
+    add_initializer(graph, "class_input_shape", torch::tensor(class_shape), onnx::TensorProto::INT64);
+    vector = add_node(graph, "Reshape", {"class_input", "class_input_shape"}, "class_input_4d")->output(0);
+  }
+  add_int(add_node(graph, "Concat", {z, vector}, "generator_input"), "axis", 1);
+  return "generator_input";
+}
+
 // The dcgan and blog generators: ConvTranspose (BatchNorm folded) + Relu per stage, Tanh last.
 // Returns the output's side; `channels` gets the output's channels.
 int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, int64_t latent_dim, int64_t& channels) {
@@ -175,8 +203,8 @@ int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, in
   channels = stages.back().weight.size(1);
   add_initializer(graph, "latent_shape", torch::tensor({int64_t{-1}, latent_dim, int64_t{1}, int64_t{1}}),
                   onnx::TensorProto::INT64);
-  std::string x = "z_4d";
-  add_node(graph, "Reshape", {"z", "latent_shape"}, x);
+  add_node(graph, "Reshape", {"z", "latent_shape"}, "z_4d");
+  std::string x = add_generator_input(graph, net, "z_4d", {-1, ClassInputImpl::kDim, 1, 1});
   int64_t side = 1;
   for (size_t i = 0; i < stages.size(); ++i) {
     const auto& stage = stages[i];
@@ -260,7 +288,8 @@ class ResnetEmitter {
     add_initializer(graph_, "input.weight", net.input->weight.detach().cpu().to(torch::kFloat32),
                     onnx::TensorProto::FLOAT);
     add_initializer(graph_, "input.bias", net.input->bias.detach().cpu().to(torch::kFloat32), onnx::TensorProto::FLOAT);
-    add_int(add_node(graph_, "Gemm", {"z", "input.weight", "input.bias"}, "input"), "transB", 1);
+    const auto z = add_generator_input(graph_, net, "z", {});
+    add_int(add_node(graph_, "Gemm", {z, "input.weight", "input.bias"}, "input"), "transB", 1);
     add_initializer(graph_, "seed_shape", torch::tensor({int64_t{-1}, net.width, int64_t{4}, int64_t{4}}),
                     onnx::TensorProto::INT64);
     std::string x = add_node(graph_, "Reshape", {"input", "seed_shape"}, "seed")->output(0);

@@ -95,6 +95,10 @@ torch::Tensor ClassAffineImpl::forward(const torch::Tensor& x, const torch::Tens
   return x * (1 + per_image_channels(gain, labels)) + per_image_channels(bias, labels);
 }
 
+ClassInputImpl::ClassInputImpl(int64_t classes) : weight(register_parameter("weight", torch::randn({classes, kDim}))) {}
+
+torch::Tensor ClassInputImpl::forward(const torch::Tensor& labels) { return weight.index_select(0, labels); }
+
 ClassProjectionImpl::ClassProjectionImpl(int64_t classes, int64_t features)
     : embedding(register_parameter("embedding", torch::zeros({classes, features}))) {}
 
@@ -106,7 +110,8 @@ DcganGenerator::DcganGenerator(const ModelConfig& config)
     : latent_dim_(config.latent_dim), classes_(config.classes()) {
   const int64_t levels = log2_int(config.resolution) - 2;  // stride-2 stages from 4x4
   nn::Sequential body;
-  int64_t in = config.latent_dim;
+  int64_t in = config.latent_dim + (classes_ > 0 ? ClassInputImpl::kDim : 0);
+  if (classes_ > 0) class_input_ = register_module("class_input", ClassInput(classes_));
   for (int64_t level = 0; level < levels; ++level) {
     const int64_t out = level_channels(config.width, levels, level);
     const std::string id = std::to_string(level + 1);
@@ -130,6 +135,7 @@ torch::Tensor DcganGenerator::forward(const torch::Tensor& z, const torch::Tenso
   check_labels(labels, classes_, z.size(0), "generator");
   auto x = as_4d_latent(z, latent_dim_);
   if (classes_ == 0) return body_->forward(x);
+  x = torch::cat({x, class_input_->forward(labels).view({x.size(0), ClassInputImpl::kDim, 1, 1}).to(x.dtype())}, 1);
   size_t position = 0;
   for (auto& layer : *body_) {
     x = layer.forward(x);
@@ -284,17 +290,21 @@ torch::Tensor ResidualDownBlockImpl::forward(const torch::Tensor& x) {
 
 ResnetGenerator::ResnetGenerator(const ModelConfig& config)
     : latent_dim(config.latent_dim), width(config.width), classes(config.classes()) {
-  input = register_module("input", nn::Linear(latent_dim, width * 4 * 4));
+  const int64_t input_dim = latent_dim + (classes > 0 ? ClassInputImpl::kDim : 0);
+  input = register_module("input", nn::Linear(input_dim, width * 4 * 4));
   blocks = register_module("blocks", nn::ModuleList());
   for (int64_t side = 4; side < config.resolution; side *= 2) blocks->push_back(ResidualUpBlock(width, width, classes));
   output_norm = register_module("output_norm", SyncBatchNorm2d(width));
   output_conv = register_module("output_conv", conv3x3(width, config.channels));
   if (classes > 0) output_class_norm = register_module("output_class_norm", ClassAffine(classes, width));
+  if (classes > 0) class_input = register_module("class_input", ClassInput(classes));
 }
 
 torch::Tensor ResnetGenerator::forward(const torch::Tensor& z, const torch::Tensor& labels) {
   check_labels(labels, classes, z.size(0), "generator");
-  auto x = input->forward(as_4d_latent(z, latent_dim).flatten(1)).view({-1, width, 4, 4});
+  auto flat = as_4d_latent(z, latent_dim).flatten(1);
+  if (class_input) flat = torch::cat({flat, class_input->forward(labels).to(flat.dtype())}, 1);
+  auto x = input->forward(flat).view({-1, width, 4, 4});
   for (const auto& block : *blocks) x = block->as<ResidualUpBlockImpl>()->forward(x, labels);
   x = output_norm->forward(x);
   if (output_class_norm) x = output_class_norm->forward(x, labels);

@@ -118,6 +118,9 @@ torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z, co
       y = x.repeat_interleave(2, 2).repeat_interleave(2, 3);
     } else if (node.op_type() == "Add") {
       y = x + values.at(node.input(1));
+    } else if (node.op_type() == "Concat") {
+      EXPECT_EQ(ints_or_int(node, "axis"), 1);
+      y = torch::cat({x, values.at(node.input(1))}, 1);
     } else if (node.op_type() == "Mul") {
       y = x * values.at(node.input(1));
     } else if (node.op_type() == "Gather") {

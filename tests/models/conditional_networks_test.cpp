@@ -31,7 +31,7 @@ void randomise_class_tables(torch::nn::Module& net) {
 
 class ConditionalNetworks : public ::testing::TestWithParam<std::string> {};
 
-TEST_P(ConditionalNetworks, StartAsTheUnconditionalNetworksThenDependOnTheClass) {
+TEST_P(ConditionalNetworks, TheClassShapesImagesFromTheStartAndScoresOnceLearned) {
   torch::manual_seed(3);
   auto config = conditional_config(GetParam(), 3);
   auto g = make_generator(config);
@@ -40,13 +40,23 @@ TEST_P(ConditionalNetworks, StartAsTheUnconditionalNetworksThenDependOnTheClass)
   const auto z = torch::randn({2, 16}).repeat({3, 1});
   const auto labels = torch::tensor({0, 0, 1, 1, 2, 2}, torch::kInt64);
   torch::NoGradGuard no_grad;
-  // Zero-initialised class tables: every class gives the same images and scores.
+  // The class input is random from the start: the same z gives another image in another class.
   auto images = g->forward(z, labels);
   EXPECT_EQ(images.sizes(), torch::IntArrayRef({6, 1, 32, 32}));
-  EXPECT_NEAR((images.narrow(0, 0, 2) - images.narrow(0, 2, 2)).abs().max().item<double>(), 0.0, 1e-6);
+  EXPECT_GT((images.narrow(0, 0, 2) - images.narrow(0, 2, 2)).abs().max().item<double>(), 1e-4);
+  // The projection starts at zero: every class scores an image alike until the critic learns.
   auto scores = d->forward(images, labels);
   EXPECT_EQ(scores.sizes(), torch::IntArrayRef({6}));
   EXPECT_NEAR((d->forward(images, torch::zeros({6}, torch::kInt64)) - scores).abs().max().item<double>(), 0.0, 1e-6);
+  // Without the class input, zero conditional-BatchNorm tables change nothing between classes.
+  {
+    auto without_input = make_generator(config);
+    without_input->eval();
+    for (auto& p : without_input->named_parameters())
+      if (p.key() == "class_input.weight") p.value().zero_();
+    auto same = without_input->forward(z, labels);
+    EXPECT_NEAR((same.narrow(0, 0, 2) - same.narrow(0, 2, 2)).abs().max().item<double>(), 0.0, 1e-6);
+  }
 
   randomise_class_tables(*g);
   randomise_class_tables(*d);
@@ -101,7 +111,8 @@ TEST_P(ConditionalNetworks, ProjectionIsTheInnerProductOfTheClassEmbeddingAndThe
 INSTANTIATE_TEST_SUITE_P(Arch, ConditionalNetworks, ::testing::Values("dcgan", "resnet"));
 
 TEST(ConditionalNetworks, UnconditionalParameterNamesAreUnchanged) {
-  // Checkpoints of unconditional runs load as before: --cond only adds class_norm* and projection.
+  // Checkpoints of unconditional runs load as before: --cond adds class_input, class_norm* and the
+  // projection (and widens the first layer by the class input).
   for (const std::string arch : {"dcgan", "resnet"}) {
     auto plain = conditional_config(arch, 0);
     auto cond = conditional_config(arch, 4);
@@ -111,10 +122,12 @@ TEST(ConditionalNetworks, UnconditionalParameterNamesAreUnchanged) {
     int64_t extra = 0;
     for (const auto& p : cond_g)
       if (!plain_g.contains(p.key())) {
-        EXPECT_NE(p.key().find("class_norm"), std::string::npos) << arch << " " << p.key();
+        EXPECT_TRUE(p.key().find("class_norm") != std::string::npos || p.key() == "class_input.weight")
+            << arch << " " << p.key();
         EXPECT_EQ(p.value().size(0), 4) << p.key();
         ++extra;
       }
+    EXPECT_EQ(cond_g["class_input.weight"].size(1), ClassInputImpl::kDim) << arch;
     EXPECT_GT(extra, 0) << arch;
     EXPECT_EQ(cond_d["projection.embedding"].size(0), 4) << arch;
   }

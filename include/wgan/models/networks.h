@@ -40,6 +40,20 @@ class ClassAffineImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ClassAffine);
 
+// A conditional generator's class input: a learned vector per class (N(0, 1) at the start, like z),
+// concatenated to z before the first layer. It lets the class shape the image from the first step;
+// conditional BatchNorm's tables start at zero and Adam moves them by about the learning rate per
+// step, too slowly alone for a short run. Parameter: weight (classes x kClassInputDim), as
+// nn.Embedding's, so PyTorch's nn.Embedding loads it.
+class ClassInputImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kDim = 32;
+  explicit ClassInputImpl(int64_t classes);
+  torch::Tensor forward(const torch::Tensor& labels);  // B x kDim
+  torch::Tensor weight;
+};
+TORCH_MODULE(ClassInput);
+
 // The projection critic's class term (Miyato & Koyama 2018): the inner product of the class's
 // embedding with the critic's penultimate features (B x features). Starts at zero. Parameter: embedding.
 class ClassProjectionImpl : public torch::nn::Module {
@@ -51,7 +65,8 @@ class ClassProjectionImpl : public torch::nn::Module {
 TORCH_MODULE(ClassProjection);
 
 // Transposed convolutions + BatchNorm + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
-// Conditional: a ClassAffine after each BatchNorm (class_norms.K, K the body position it follows).
+// Conditional: the class input (class_input) concatenated to z, and a ClassAffine after each
+// BatchNorm (class_normK after body.normK).
 class DcganGenerator : public GeneratorNet {
  public:
   explicit DcganGenerator(const ModelConfig& config);
@@ -60,6 +75,7 @@ class DcganGenerator : public GeneratorNet {
  private:
   int64_t latent_dim_, classes_;
   torch::nn::Sequential body_{nullptr};
+  ClassInput class_input_{nullptr};
   std::vector<ClassAffine> class_norm_after_;  // per body position; null where no BatchNorm is
 };
 
@@ -138,7 +154,8 @@ class ResidualDownBlockImpl : public torch::nn::Module {
 TORCH_MODULE(ResidualDownBlock);
 
 // Linear from z to width x 4 x 4, up-blocks to the resolution, BatchNorm, ReLU, 3x3 conv, tanh.
-// Parameters: input (Linear), blocks.K.*, output_norm, output_conv; conditional: output_class_norm.
+// Parameters: input (Linear), blocks.K.*, output_norm, output_conv; conditional: class_input (its
+// vector concatenated to z before `input`), output_class_norm.
 class ResnetGenerator : public GeneratorNet {
  public:
   explicit ResnetGenerator(const ModelConfig& config);
@@ -150,6 +167,7 @@ class ResnetGenerator : public GeneratorNet {
   SyncBatchNorm2d output_norm{nullptr};
   torch::nn::Conv2d output_conv{nullptr};
   ClassAffine output_class_norm{nullptr};
+  ClassInput class_input{nullptr};
 };
 
 // The optimised block, down-blocks to 8x8, two blocks at 8x8, ReLU, the mean over positions, and a
