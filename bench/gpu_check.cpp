@@ -32,6 +32,18 @@ std::vector<BenchConfig> bench_configs() {
   return {{"fmnist32", fmnist}, {"rgb64", rgb64}};
 }
 
+// The other architecture and the conditional networks, at Fashion-MNIST's size: their speed on the
+// eager and graph paths (issues 16, 17), after the main table.
+std::vector<BenchConfig> extra_configs() {
+  wgan::ModelConfig resnet;
+  resnet.arch = "resnet";
+  resnet.critic_norm = "none";
+  wgan::ModelConfig cond;
+  for (int k = 0; k < 10; ++k) cond.class_names.push_back("class " + std::to_string(k));
+  cond.class_counts.assign(10, 1);
+  return {{"fmnist32 resnet", resnet}, {"fmnist32 --cond", cond}};
+}
+
 // Critic loss and gradients of one step, from identical weights and inputs.
 struct StepResult {
   double loss;
@@ -148,9 +160,14 @@ struct Timing {
 
 Timing throughput(const BenchConfig& c, const Variant& v, torch::Device device, int64_t steps, int64_t warmup) {
   const int64_t batch = 64;
-  wgan::ImageDataset data{torch::randint(0, 256, {batch * 8, c.model.resolution, c.model.resolution, c.model.channels},
-                                         torch::kUInt8),
-                          "random"};
+  wgan::ImageDataset data;
+  data.images = torch::randint(0, 256, {batch * 8, c.model.resolution, c.model.resolution, c.model.channels},
+                               torch::kUInt8);
+  data.name = "random";
+  if (c.model.conditional()) {
+    data.labels = torch::randint(0, c.model.classes(), {data.size()}, torch::kInt64);
+    data.class_names = c.model.class_names;
+  }
   wgan::TrainConfig config;
   config.model = c.model;
   config.batch = batch;
@@ -284,6 +301,25 @@ int main(int argc, char** argv) {
                   "| %s | Python: blog-style fp32 / tuned fp32 / tuned bf16 | %.0f / %.0f / %.0f | | | | | |\n",
                   c.name.c_str(), py_blog, py_fp32, py_bf16);
     table << row;
+  }
+  for (const auto& c : extra_configs()) {
+    const bool resnet = c.model.arch == "resnet";
+    const double py = resnet ? python_reference(c, "--arch resnet --sync-every 0 --precision bf16", steps, warmup) : 0;
+    for (const auto& v : wgan_variants()) {
+      if (v.precision != "bf16" || v.channels_last) continue;  // the two bf16 paths: deferred eager, graph
+      try {
+        const Timing t = throughput(c, v, torch::Device(torch::kCUDA, 0), steps, warmup);
+        char row[512];
+        std::snprintf(row, sizeof row, "| %s | %s | %.0f | | %s | %.0f%% | | |\n", c.name.c_str(), v.name.c_str(),
+                      t.images_per_s, py > 0 ? (c10::str(t.images_per_s / py) + "x").c_str() : "",
+                      100.0 * t.host_share);
+        table << row;
+      } catch (const std::exception& e) {
+        std::printf("{\"system\":\"wgan\",\"config\":\"%s\",\"variant\":\"%s\",\"error\":\"%s\"}\n",
+                    c.name.c_str(), v.name.c_str(), std::string(e.what()).substr(0, 300).c_str());
+        std::fflush(stdout);
+      }
+    }
   }
   std::printf("\n%s", table.str().c_str());
   return ok ? 0 : 1;
