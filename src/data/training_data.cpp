@@ -78,8 +78,10 @@ ImageDataset load_training_data(const DataRequest& r) {
     if (fs::exists(manifest)) {
       try {
         auto m = nlohmann::json::parse(read_file(manifest));
+        // A cache from before classes were recorded ("classes" missing) is prepared again.
         reuse = m.value("source", "") == fs::absolute(r.data).lexically_normal().string() &&
-                m.value("resolution", int64_t{0}) == r.resolution && m.value("channels", int64_t{0}) == r.channels;
+                m.value("resolution", int64_t{0}) == r.resolution && m.value("channels", int64_t{0}) == r.channels &&
+                m.contains("classes");
       } catch (const nlohmann::json::exception&) {
       }
     }
