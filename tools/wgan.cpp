@@ -102,7 +102,8 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
             "when grids show the transforms leaking into the generated images");
   add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (the blog post's kind, any resolution; fastest), "
             "resnet (the WGAN-GP paper's residual networks, any resolution: the better one in the paper's long "
-            "CIFAR-10 runs, 3.7x dcgan's time per step here, behind dcgan at 10 CPU minutes, docs/quality.md; "
+            "CIFAR-10 runs; on a 2-core CPU about 5x dcgan's time per step and behind it at 10, 30 and 60 "
+            "minutes, docs/quality.md, so choose it for long GPU runs; "
             "trains with Adam 2e-4, --lr-decay linear and no critic normalisation unless given), or blog (the blog post's exact 64x64 RGB networks and parameter names; seed is its old name)");
   add_given(cmd, "--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
   add_given(cmd, "--channels", m.channels, "1 or 3 (default: from the dataset)");
