@@ -92,14 +92,46 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
                  "first-level subfolder it was prepared from, as torchvision's ImageFolder; Fashion-MNIST's 10 "
                  "classes). The generator gets conditional BatchNorm, the critic a projection term; grids show one "
                  "row per class and `wgan sample --class NAME` asks for one. Works with --arch dcgan and resnet");
+  add_given(cmd, "--class-loss", g.class_loss, d.class_loss, "With --cond: the weight of the critic's auxiliary "
+            "classifier (AC-GAN, as the WGAN-GP paper's conditional model): a linear head on the critic's "
+            "features learns the classes of real images, and the generator is asked, at a tenth of the weight, "
+            "for images it classifies as their class. It makes the classes distinct sooner (on Fashion-MNIST at "
+            "the demo's length: see docs/quality.md); 0 leaves the projection term alone");
   add_given(cmd, "--augment", g.augment, "Small data sets (a few hundred to a few thousand images): show the critic "
             "real and generated images through these differentiable transforms, comma-separated: color "
             "(brightness, saturation, contrast), translation (up to 1/8 of the side, zero-padded), cutout (a square "
             "of half the side); e.g. color,translation,cutout. Keeps the critic from memorising the data; off by "
             "default (large data sets do not need it). See what it does first with `wgan augment`");
-  add_given(cmd, "--augment-p", g.augment_p, d.augment_p, "With --augment: the probability that each transform "
-            "is applied to an image (DiffAugment's choice, 1, applies every transform to every image); lower it "
-            "when grids show the transforms leaking into the generated images");
+  cmd.add_option_function<std::string>(
+         "--augment-p",
+         [&g](const std::string& value) {
+           if (value == "ada") {
+             g.augment_ada = true;
+             g.augment_p = 0.0;  // adaptive: it starts with no augmentation and rises when the critic overfits
+             return;
+           }
+           try {
+             size_t used = 0;
+             g.augment_p = std::stod(value, &used);
+             if (used == value.size()) return;
+           } catch (const std::exception&) {
+           }
+           throw CLI::ValidationError("--augment-p", "'" + value + "' is neither a probability in [0, 1] nor ada");
+         },
+         "With --augment: the probability that each transform is applied to an image. 1 (DiffAugment's choice) "
+         "applies every transform to every image; lower it when grids show the transforms leaking into the "
+         "generated images. ada: start at 0 and let the critic's overfitting move it (ADA, Karras et al. 2020): "
+         "every 4 steps the critic scores training images, held-out real images and generated ones, and p rises "
+         "while the held-out ones score nearer the generated than --ada-target says, and falls otherwise. The "
+         "held-out images are those --max-images leaves unused, or else the last 5% of the data (kept out of "
+         "training). Without a clear overfitting regime ada keeps p near 0, which costs nothing")
+      ->default_str(shown(d.augment_p));
+  add_given(cmd, "--ada-target", g.ada_target, d.ada_target, "With --augment-p ada: the overfitting signal "
+            "r = (D(train) - D(held-out)) / (D(train) - D(generated)) that p is steered to: 0 when the critic "
+            "scores unseen real images as it scores its training images, 1 when it scores them as it scores "
+            "generated ones. Lower: more augmentation");
+  add_given(cmd, "--ada-kimg", g.ada_kimg, d.ada_kimg, "With --augment-p ada: how fast p moves, as the thousands "
+            "of real images over which it could go from 0 to 1 (ADA's 500)");
   add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (the blog post's kind, any resolution; fastest), "
             "resnet (the WGAN-GP paper's residual networks, any resolution: the better one in the paper's long "
             "CIFAR-10 runs; on a 2-core CPU about 5x dcgan's time per step and behind it at 10, 30 and 60 "

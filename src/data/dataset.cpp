@@ -14,6 +14,14 @@ void ImageDataset::keep_first(int64_t count) {
   if (labels.defined()) labels = labels.narrow(0, 0, count);
 }
 
+ImageDataset ImageDataset::slice(int64_t begin, int64_t count) const {
+  ImageDataset part = *this;
+  part.images = images.narrow(0, begin, count);
+  if (labels.defined()) part.labels = labels.narrow(0, begin, count);
+  part.unlabeled = 0;
+  return part;
+}
+
 torch::Tensor to_signed_unit(const torch::Tensor& uint8_images) {
   return uint8_images.to(torch::kFloat32).mul_(2.0f / 255.0f).sub_(1.0f);
 }

@@ -64,10 +64,33 @@ ImageDataset load_prepared_dataset(const std::string& path) {
   return dataset;
 }
 
-ImageDataset load_training_data(const DataRequest& r) {
+namespace {
+
+// See load_training_data: splits `dataset` (all of the data) into what trains and what is held out.
+ImageDataset take_held_out(ImageDataset& dataset, int64_t max_images, bool quiet) {
+  constexpr int64_t kMinSpare = 256, kMaxHeldOut = 1000, kMinHeldOut = 64;
+  const int64_t size = dataset.size();
+  if (max_images > 0 && size - max_images >= kMinSpare)
+    return dataset.slice(max_images, std::min(kMaxHeldOut, size - max_images));
+  const int64_t training = max_images > 0 ? std::min(max_images, size) : size;
+  const int64_t held = std::clamp(training / 20, kMinHeldOut, kMaxHeldOut);
+  if (training - held < kMinHeldOut)
+    throw UserError("--augment-p ada holds out real images to measure overfitting, and " + dataset.name + " has only " +
+                    std::to_string(training) + ": give a fixed --augment-p instead");
+  if (!quiet)
+    std::cerr << "--augment-p ada: holding out the last " << held << " of " << training
+              << " images to measure the critic's overfitting (they are not trained on)\n";
+  auto held_out = dataset.slice(training - held, held);
+  dataset.keep_first(training - held);
+  return held_out;
+}
+
+}  // namespace
+
+ImageDataset load_training_data(const DataRequest& r, ImageDataset* held_out) {
   ImageDataset dataset;
   if (r.data == "fashion-mnist") {
-    dataset = load_fashion_mnist(r.data_dir, FashionMnistSplit::kTrain, r.max_images);
+    dataset = load_fashion_mnist(r.data_dir, FashionMnistSplit::kTrain, held_out ? 0 : r.max_images);
   } else if (fs::exists(r.data) &&
              (fs::exists(fs::path(r.data) / kDatasetManifest) || fs::path(r.data).extension() == ".npy")) {
     dataset = load_prepared_dataset(r.data);
@@ -108,6 +131,7 @@ ImageDataset load_training_data(const DataRequest& r) {
     throw UserError("--data " + r.data +
                     ": not fashion-mnist, a prepared dataset (wgan prepare), or a folder of images");
   }
+  if (held_out) *held_out = take_held_out(dataset, r.max_images, r.quiet);
   dataset.keep_first(r.max_images);
   return dataset;
 }

@@ -40,6 +40,7 @@ void validate(const ModelConfig& c, bool image_shape_known) {
     throw UserError("--arch '" + c.arch + "' must be dcgan, resnet (the WGAN-GP paper's residual networks) or blog "
                     "(the blog post's networks; seed is an alias)");
   }
+  if (c.class_head && !c.conditional()) throw UserError("a class head needs a conditional model (--cond)");
   if (c.conditional()) {
     if (arch == "blog")
       throw UserError("--cond works with --arch dcgan and resnet (the blog post's networks have no class input)");

@@ -165,22 +165,37 @@ DcganCritic::DcganCritic(const ModelConfig& config)
   body->push_back("conv" + std::to_string(levels + 1), conv(in, 1, 1, 0, true));
   body_ = register_module("body", body);
   if (classes_ > 0) projection_ = register_module("projection", ClassProjection(classes_, in * 4 * 4));
+  if (config.class_head) class_head_ = register_module("class_head", nn::Linear(in * 4 * 4, classes_));
   init_dcgan_weights(*this);
 }
 
 torch::Tensor DcganCritic::forward(const torch::Tensor& images, const torch::Tensor& labels) {
+  return run(images, labels, /*classify=*/false).score;
+}
+
+CriticOutput DcganCritic::score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
+  return run(images, labels, /*classify=*/true);
+}
+
+CriticOutput DcganCritic::run(const torch::Tensor& images, const torch::Tensor& labels, bool classify) {
   check_images(images, channels_, resolution_);
   check_labels(labels, classes_, images.size(0), "critic");
-  if (classes_ == 0) return body_->forward(images).view({-1});
-  // The last convolution reads the 4x4 features; the projection term reads the same features.
+  if (classes_ == 0) return {body_->forward(images).view({-1}), {}};
+  // The last convolution reads the 4x4 features; the projection term and the class head read the same.
   auto x = images;
+  CriticOutput out;
   size_t position = 0;
   const size_t last = body_->size() - 1;
   for (auto& layer : *body_) {
-    if (position++ == last) return layer.forward(x).view({-1}) + projection_->forward(x.flatten(1), labels);
-    x = layer.forward(x);
+    if (position++ < last) {
+      x = layer.forward(x);
+      continue;
+    }
+    const auto features = x.flatten(1);
+    out.score = layer.forward(x).view({-1}) + projection_->forward(features, labels);
+    if (classify && class_head_) out.class_logits = class_head_->forward(features);
   }
-  return x;  // not reached: the body ends with the scoring convolution
+  return out;
 }
 
 BlogGenerator::BlogGenerator() {
@@ -322,16 +337,27 @@ ResnetCritic::ResnetCritic(const ModelConfig& config)
     blocks_->push_back(ResidualDownBlock(width, width, /*downsample=*/false, /*first=*/false, config.critic_norm));
   output_ = register_module("output", nn::Linear(width, 1));
   if (classes_ > 0) projection_ = register_module("projection", ClassProjection(classes_, width));
+  if (config.class_head) class_head_ = register_module("class_head", nn::Linear(width, classes_));
 }
 
 torch::Tensor ResnetCritic::forward(const torch::Tensor& images, const torch::Tensor& labels) {
+  return run(images, labels, /*classify=*/false).score;
+}
+
+CriticOutput ResnetCritic::score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
+  return run(images, labels, /*classify=*/true);
+}
+
+CriticOutput ResnetCritic::run(const torch::Tensor& images, const torch::Tensor& labels, bool classify) {
   check_images(images, channels_, resolution_);
   check_labels(labels, classes_, images.size(0), "critic");
   auto x = images;
   for (const auto& block : *blocks_) x = block->as<ResidualDownBlockImpl>()->forward(x);
   const auto features = torch::relu(x).mean({2, 3});
-  auto score = output_->forward(features).view({-1});
-  return projection_ ? score + projection_->forward(features, labels) : score;
+  CriticOutput out{output_->forward(features).view({-1}), {}};
+  if (projection_) out.score = out.score + projection_->forward(features, labels);
+  if (classify && class_head_) out.class_logits = class_head_->forward(features);
+  return out;
 }
 
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config) {

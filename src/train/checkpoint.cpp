@@ -45,6 +45,9 @@ void save_checkpoint(const std::string& path, const CheckpointParts& p) {
   archive.write("real_batches", c10::IValue(p.state->real_batches));
   archive.write("g_images", c10::IValue(p.state->g_images));
   archive.write("train_seconds", c10::IValue(p.state->train_seconds));
+  archive.write("augment_p", c10::IValue(p.state->augment_p));
+  if (!p.state->ada_smoothing.empty())
+    archive.write("ada_smoothing", torch::tensor(p.state->ada_smoothing, torch::kFloat64));
   write_module(archive, "G", *p.generator);
   if (p.critic) write_module(archive, "D", *p.critic);
   if (p.generator_ema) write_module(archive, "G_ema", *p.generator_ema);
@@ -96,6 +99,12 @@ CheckpointReader::CheckpointReader(const std::string& path, torch::Device device
   state_.real_batches = read_int("real_batches");
   state_.g_images = read_int("g_images");
   if (archive_.try_read("train_seconds", value) && value.isDouble()) state_.train_seconds = value.toDouble();
+  if (archive_.try_read("augment_p", value) && value.isDouble()) state_.augment_p = value.toDouble();
+  torch::Tensor smoothing;
+  if (archive_.try_read("ada_smoothing", smoothing) && smoothing.dim() == 1) {
+    smoothing = smoothing.to(torch::kCPU, torch::kFloat64).contiguous();
+    state_.ada_smoothing.assign(smoothing.data_ptr<double>(), smoothing.data_ptr<double>() + smoothing.numel());
+  }
 }
 
 bool CheckpointReader::has(const std::string& key) {

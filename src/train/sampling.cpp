@@ -93,12 +93,17 @@ torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uin
   return torch::cat(chunks);
 }
 
-torch::Tensor labels_at_class_frequencies(const ModelConfig& model, int64_t count) {
+torch::Tensor class_cdf(const ModelConfig& model) {
   if (!model.conditional()) return {};
   auto counts = torch::tensor(model.class_counts, torch::kFloat64);
   if (counts.numel() != model.classes() || !(counts.sum().item<double>() > 0))
-    counts = torch::ones({model.classes()}, torch::kFloat64);
-  const auto cdf = counts.cumsum(0) / counts.sum();
+    counts = torch::ones({model.classes()}, torch::kFloat64);  // no counts recorded: uniform
+  return counts.cumsum(0) / counts.sum();
+}
+
+torch::Tensor labels_at_class_frequencies(const ModelConfig& model, int64_t count) {
+  if (!model.conditional()) return {};
+  const auto cdf = class_cdf(model);
   // Evenly spaced points of [0, 1): no randomness, so every evaluation asks for the same classes.
   const auto points = (torch::arange(count, torch::kFloat64) + 0.5) / static_cast<double>(count);
   return torch::searchsorted(cdf, points, /*out_int32=*/false, /*right=*/true).clamp_max_(model.classes() - 1);

@@ -103,7 +103,8 @@ ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
   request.max_images = config.max_images;
   request.quiet = cmd.quiet || !is_main;
   if (!is_main) any_rank(*group, false);
-  const ImageDataset dataset = load_training_data(request);
+  ImageDataset held_out;  // --augment-p ada's overfitting signal is measured on these
+  const ImageDataset dataset = load_training_data(request, config.augment_ada ? &held_out : nullptr);
   if (group && is_main) any_rank(*group, false);
   // Resolution and channels come from the data.
   config.model.resolution = dataset.resolution();
@@ -139,6 +140,7 @@ ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
   setup.quiet = !is_main;  // --quiet drops the progress bars only; status lines stay on rank 0
   setup.resume_from = checkpoint_file;
   setup.group = group;
+  if (config.augment_ada) setup.held_out = &held_out;
   Trainer trainer(config, dataset, setup);
   trainer.set_progress_bar(!cmd.quiet);
   if (is_main) {

@@ -130,8 +130,13 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
   if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
+  if (!(c.class_loss >= 0 && std::isfinite(c.class_loss))) throw UserError("--class-loss must be a number >= 0");
   parse_augment_list(c.augment);  // throws naming --augment
-  if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1]");
+  if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1] or ada");
+  if (c.augment_ada && parse_augment_list(c.augment).empty())
+    throw UserError("--augment-p ada adapts the probability of --augment's transforms: give --augment too");
+  if (!(c.ada_target > 0 && c.ada_target < 1)) throw UserError("--ada-target must be in (0, 1)");
+  if (!(c.ada_kimg > 0 && std::isfinite(c.ada_kimg))) throw UserError("--ada-kimg must be a positive number");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
   if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");
@@ -223,6 +228,7 @@ void take_classes_from_data(TrainConfig& c, const ImageDataset& data) {
   }
   c.model.class_names = data.class_names;
   c.model.class_counts = data.class_counts();
+  c.model.class_head = c.class_loss > 0;
   validate(c.model, /*image_shape_known=*/false);  // --arch blog, fewer than two classes
 }
 
@@ -252,6 +258,7 @@ nlohmann::json to_json(const TrainConfig& c) {
 #undef WGAN_OPTION
   model["class_names"] = c.model.class_names;
   model["class_counts"] = c.model.class_counts;
+  model["class_head"] = c.model.class_head;
   nlohmann::json j = {{"model", model}, {"total_steps", c.total_steps}};
 #define WGAN_OPTION(field, type, default_value, rule, flag) j[#field] = json_value(c.field);
 #include "wgan/train/train_options.def"
@@ -268,6 +275,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
 #undef WGAN_OPTION
     read_json(model, "class_names", c.model.class_names);
     read_json(model, "class_counts", c.model.class_counts);
+    read_json(model, "class_head", c.model.class_head);
   }
 #define WGAN_OPTION(field, type, default_value, rule, flag) read_json(j, #field, c.field);
 #include "wgan/train/train_options.def"

@@ -11,6 +11,7 @@
 #include "wgan/train/foreach_adam.h"
 #include "wgan/train/moving_average.h"
 #include "wgan/train/precision.h"
+#include "wgan/train/sampling.h"
 #include "wgan/io/report_command.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
@@ -153,11 +154,9 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
   if (config_.model.conditional()) {
     if (!dataset.has_labels()) throw UserError("a conditional model needs the dataset's labels (--cond)");
-    auto counts = torch::tensor(config_.model.class_counts, torch::kFloat64);
-    if (counts.numel() != config_.model.classes() || !(counts.sum().item<double>() > 0))
-      counts = torch::ones({config_.model.classes()}, torch::kFloat64);  // no counts recorded: uniform
-    class_cdf_ = (counts.cumsum(0) / counts.sum()).to(torch::kFloat32).to(device_);
+    class_cdf_ = class_cdf(config_.model).to(torch::kFloat32).to(device_);
     if (device_batches_) device_labels_ = dataset.labels.to(device_);
+    if (config_.model.class_head) class_loss_weight_ = config_.class_loss;
   }
   pending_ = torch::zeros({kPendingSlots}, torch::TensorOptions().dtype(torch::kFloat64).device(device_));
   if (config_.cuda_graph) step_graph_ = std::make_unique<StepGraph>();
@@ -165,7 +164,13 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
 
   // ---- What the critic sees (--augment): the transforms and their probability.
   augment_kinds_ = parse_augment_list(config_.augment);
-  augment_p_ = torch::full({}, config_.augment_p, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
+  if (config_.augment_ada) {
+    if (!setup.held_out || setup.held_out->size() == 0)
+      throw UserError("--augment-p ada needs held-out real images (load_training_data's held_out)");
+    held_out_ = setup.held_out;
+    ada_ = std::make_unique<AdaptiveAugment>(config_.ada_target, config_.ada_kimg,
+                                             AdaptiveAugment::kInterval * *config_.n_critic * config_.batch);
+  }
 
   // ---- Optimizers, as the loss trains.
   const auto optimizer = loss_.optimizer;
@@ -175,6 +180,9 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   // ---- From a checkpoint, then across the ranks (rank 0's weights win).
   if (!setup.resume_from.empty()) resume(setup.resume_from);
   if (setup.group) join_group(std::move(setup.group));
+  if (state_.augment_p < 0) state_.augment_p = config_.augment_p;  // a new run, or a checkpoint without it
+  if (ada_) ada_->restore(state_.ada_smoothing);
+  augment_p_ = torch::full({}, state_.augment_p, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
 }
 
 void Trainer::resume(const std::string& checkpoint_file) {
@@ -183,7 +191,8 @@ void Trainer::resume(const std::string& checkpoint_file) {
   const auto& ours = config_.model;
   if (saved.arch != ours.arch || saved.resolution != ours.resolution || saved.channels != ours.channels ||
       saved.latent_dim != ours.latent_dim || saved.width != ours.width || saved.critic_norm != ours.critic_norm ||
-      saved.class_names != ours.class_names || reader.config().loss != config_.loss) {
+      saved.class_names != ours.class_names || saved.class_head != ours.class_head ||
+      reader.config().loss != config_.loss) {
     throw UserError("checkpoint " + checkpoint_file + " was trained with other networks or another loss");
   }
   reader.load_module("G", *generator_);
@@ -264,12 +273,51 @@ torch::Tensor Trainer::see(const torch::Tensor& images) {
   return augment_kinds_.empty() ? images : augment(images, augment_kinds_, augment_p_);
 }
 
+Trainer::RealBatch Trainer::random_real_batch(const ImageDataset& data) {
+  auto rows = my_share(torch::randint(data.size(), {config_.batch}, torch::kInt64));
+  RealBatch batch;
+  batch.images = to_signed_unit(gather_batch(data.images, rows, {}).contiguous()).to(device_);
+  if (channels_last_) batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
+  if (config_.model.conditional()) batch.labels = data.labels.index_select(0, rows).to(device_);
+  return batch;
+}
+
+void Trainer::adapt_augment_p() {
+  torch::NoGradGuard no_grad;
+  const auto train = random_real_batch(dataset_), held_out = random_real_batch(*held_out_);
+  const auto labels = random_labels();
+  const auto z = my_share(torch::randn({config_.batch, config_.model.latent_dim},
+                                       torch::TensorOptions().dtype(torch::kFloat32).device(device_)));
+  auto means = torch::stack({score(see(train.images), train.labels).mean(),
+                             score(see(held_out.images), held_out.labels).mean(),
+                             score(see(generate(z, labels)), labels).mean()})
+                   .to(torch::kFloat64);
+  if (group_ && group_->world_size() > 1) {  // every rank moves p by the same signal
+    group_->allreduce_(means, ReduceOp::kSum);
+    means.div_(group_->world_size());
+  }
+  auto host = means.cpu();
+  const double* m = host.data_ptr<double>();
+  state_.augment_p = ada_->update(state_.augment_p, m[0], m[1], m[2]);
+  state_.ada_smoothing = ada_->smoothing();
+  augment_p_.fill_(state_.augment_p);
+}
+
 torch::Tensor Trainer::generate(const torch::Tensor& z, const torch::Tensor& labels) {
   return forward_float32(generator_, z, labels, device_, bf16_);
 }
 
 torch::Tensor Trainer::score(const torch::Tensor& images, const torch::Tensor& labels) {
   return forward_float32(critic_, images, labels, device_, bf16_);
+}
+
+CriticOutput Trainer::score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
+  CriticOutput out;
+  {
+    AutocastScope autocast(device_, bf16_);
+    out = critic_->score_and_classify(images, labels);
+  }
+  return {out.score.to(torch::kFloat32), out.class_logits.to(torch::kFloat32)};
 }
 
 void Trainer::read_pending(StepStats& stats) {
@@ -299,11 +347,18 @@ void Trainer::read_pending(StepStats& stats) {
 
 void Trainer::critic_update(const RealBatch& real, bool eager, StepStats& stats) {
   // Real, fake and the penalty's interpolates share the real batch's classes; the joint pass scores
-  // real and fake in one call over both.
+  // real and fake in one call over both. With a class head, the loss's first call (every loss
+  // scores the real images first, alone or ahead of the fake ones) also yields the real images'
+  // class logits, so the head costs no pass of its own.
   const auto& labels = real.labels;
-  const auto critic_fn = [this, &labels](const torch::Tensor& x) {
-    if (labels.defined() && x.size(0) == 2 * labels.size(0)) return score(x, torch::cat({labels, labels}));
-    return score(x, labels);
+  torch::Tensor real_class_logits;
+  const auto critic_fn = [this, &labels, &real_class_logits](const torch::Tensor& x) {
+    const auto x_labels =
+        labels.defined() && x.size(0) == 2 * labels.size(0) ? torch::cat({labels, labels}) : labels;
+    if (class_loss_weight_ == 0 || real_class_logits.defined()) return score(x, x_labels);
+    auto out = score_and_classify(x, x_labels);
+    real_class_logits = out.class_logits.narrow(0, 0, labels.size(0));
+    return out.score;
   };
   const auto float_opts = torch::TensorOptions().dtype(torch::kFloat32).device(device_);
   torch::Tensor fake;
@@ -322,6 +377,8 @@ void Trainer::critic_update(const RealBatch& real, bool eager, StepStats& stats)
   // Real and generated images both go through --augment; the penalty's interpolates are made of the
   // augmented pair (the loss builds them from what it is given).
   auto terms = loss_.critic(critic_fn, see(real.images), see(fake), loss_options_);
+  if (real_class_logits.defined())
+    terms.loss = terms.loss + class_loss_weight_ * torch::nn::functional::cross_entropy(real_class_logits, labels);
   timer_.lap("3 critic forward: real, fake, penalty gradient");
   critic_opt_->zero_grad();
   terms.loss.backward();
@@ -359,7 +416,17 @@ void Trainer::generator_update(bool eager, StepStats& stats) {
   // Through the same transforms as the critic step, so the generator is not asked to make them.
   auto z = my_share(torch::randn({config_.batch, config_.model.latent_dim}, float_opts));
   const auto labels = random_labels();
-  auto g_loss = loss_.generator(score(see(generate(z, labels)), labels));
+  const auto seen = see(generate(z, labels));
+  torch::Tensor g_loss;
+  if (class_loss_weight_ > 0) {
+    // The class head's verdict on the generated images, at a tenth of the critic's weight (the
+    // WGAN-GP paper's conditional model weighs the two sides so).
+    auto out = score_and_classify(seen, labels);
+    g_loss = loss_.generator(out.score) +
+             0.1 * class_loss_weight_ * torch::nn::functional::cross_entropy(out.class_logits, labels);
+  } else {
+    g_loss = loss_.generator(score(seen, labels));
+  }
   generator_opt_->zero_grad();
   g_loss.backward();
   if (group_) average_gradients(*group_, generator_->parameters());
@@ -418,6 +485,7 @@ StepStats Trainer::train_step() {
     timer_.lap("7 EMA update");
   }
   ++state_.step;
+  if (ada_ && state_.step % AdaptiveAugment::kInterval == 0) adapt_augment_p();
   if (!eager) {
     ++pending_steps_;
     if (state_.step % check_every_ == 0 || state_.step % config_.log_every == 0 || state_.step >= config_.total_steps)
@@ -587,7 +655,8 @@ void Trainer::write_metrics(const StepStats& s, double images_per_second) {
       {"penalty", s.penalty},
       {"generator_loss", s.generator_loss},
   };
-  if (!augment_kinds_.empty()) line["augment_p"] = config_.augment_p;
+  if (!augment_kinds_.empty()) line["augment_p"] = state_.augment_p;
+  if (ada_) line["ada_signal"] = ada_->signal();
   append_line((fs::path(config_.run_dir) / "metrics.jsonl").string(), line.dump());
 }
 
@@ -605,7 +674,7 @@ std::string Trainer::progress_suffix() const {
   char text[240];
   int n = std::snprintf(text, sizeof text, "kimg %.1f | %.0f img/s", kimg(), rate);
   if (!augment_kinds_.empty())
-    n += std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | augment p %.3f", config_.augment_p);
+    n += std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | augment p %.3f", state_.augment_p);
   if (shown_losses_step_ >= 0)
     std::snprintf(text + n, sizeof text - static_cast<size_t>(n), " | at step %lld: D %.3f W %.3f GP %.3f G %.3f",
                   static_cast<long long>(shown_losses_step_), shown_losses_.critic_loss, shown_losses_.wasserstein,

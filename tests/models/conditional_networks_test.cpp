@@ -108,6 +108,38 @@ TEST_P(ConditionalNetworks, ProjectionIsTheInnerProductOfTheClassEmbeddingAndThe
   EXPECT_NEAR(d->forward(x, a).item<double>(), base, 1e-5);  // class 0 untouched
 }
 
+TEST_P(ConditionalNetworks, ClassHeadReadsTheScoresFeaturesAndOnlyWhenAsked) {
+  torch::manual_seed(6);
+  auto config = conditional_config(GetParam(), 3);
+  const auto x = torch::randn({4, 1, 32, 32});
+  const auto labels = torch::tensor({0, 1, 2, 1}, torch::kInt64);
+  // Without a class head: no parameters for it and no logits.
+  auto plain = make_critic(config);
+  EXPECT_EQ(plain->named_parameters().find("class_head.weight"), nullptr);
+  EXPECT_FALSE(plain->score_and_classify(x, labels).class_logits.defined());
+  config.class_head = true;
+  auto d = make_critic(config);
+  torch::NoGradGuard no_grad;
+  const auto out = d->score_and_classify(x, labels);
+  ASSERT_TRUE(out.class_logits.defined());
+  EXPECT_EQ(out.class_logits.sizes(), (std::vector<int64_t>{4, 3}));
+  // The head changes no score, and the logits do not depend on the requested class.
+  EXPECT_NEAR((out.score - d->forward(x, labels)).abs().max().item<double>(), 0.0, 1e-6);
+  const auto other = d->score_and_classify(x, torch::zeros({4}, torch::kInt64));
+  EXPECT_NEAR((other.class_logits - out.class_logits).abs().max().item<double>(), 0.0, 1e-6);
+  // They are a linear function of the image's features: a changed head weight moves them.
+  auto* weight = d->named_parameters().find("class_head.weight");
+  ASSERT_NE(weight, nullptr);
+  weight->mul_(2);
+  const auto doubled = d->score_and_classify(x, labels).class_logits;
+  const auto bias = d->named_parameters()["class_head.bias"];
+  EXPECT_NEAR((doubled - bias - 2 * (out.class_logits - bias)).abs().max().item<double>(), 0.0, 1e-5);
+  // A class head needs classes.
+  auto unconditional = conditional_config(GetParam(), 0);
+  unconditional.class_head = true;
+  EXPECT_THROW(make_critic(unconditional), UserError);
+}
+
 INSTANTIATE_TEST_SUITE_P(Arch, ConditionalNetworks, ::testing::Values("dcgan", "resnet"));
 
 TEST(ConditionalNetworks, UnconditionalParameterNamesAreUnchanged) {

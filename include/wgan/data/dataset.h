@@ -25,6 +25,8 @@ struct ImageDataset {
   std::vector<int64_t> class_counts() const;
   // The first `count` images (and their labels).
   void keep_first(int64_t count);
+  // Images [begin, begin + count) with their labels and class names, sharing this one's memory.
+  ImageDataset slice(int64_t begin, int64_t count) const;
 };
 
 // uint8 [0, 255] to float [-1, 1], the generator's tanh range.

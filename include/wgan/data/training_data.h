@@ -22,6 +22,9 @@ struct DataRequest {
   bool quiet = false;
 };
 
-ImageDataset load_training_data(const DataRequest& request);
+// `held_out` (when given) receives real images kept out of training, for --augment-p ada's
+// overfitting signal: the images past --max-images when it leaves at least 256 unused (the first
+// 1,000 of them), else the last 5% of the data (64 to 1,000), which training then goes without.
+ImageDataset load_training_data(const DataRequest& request, ImageDataset* held_out = nullptr);
 
 }  // namespace wgan

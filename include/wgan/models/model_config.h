@@ -19,6 +19,11 @@ struct ModelConfig {
   // flag; empty means unconditional.
   std::vector<std::string> class_names;
   std::vector<int64_t> class_counts;
+  // A conditional critic's auxiliary classifier (AC-GAN, Odena et al. 2017, as in the WGAN-GP paper's
+  // conditional CIFAR-10 model): a linear head from the critic's features to the class logits,
+  // trained on real images (wgan train --class-loss). From the run's flags, not the data; false in
+  // checkpoints from before it existed.
+  bool class_head = false;
   int64_t classes() const { return static_cast<int64_t>(class_names.size()); }
   bool conditional() const { return !class_names.empty(); }
 };

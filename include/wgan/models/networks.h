@@ -21,11 +21,22 @@ class GeneratorNet : public torch::nn::Module {
   virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;
 };
 
+// What a critic computes of a batch: the scores (B) and, for a critic with a class head
+// (ModelConfig::class_head), the class logits (B x classes) read from the same features.
+struct CriticOutput {
+  torch::Tensor score, class_logits;
+};
+
 // images (B x C x H x W) to one unbounded score per image (B). No sigmoid: the losses decide.
 // A conditional critic scores each image as an image of its class (int64 B).
 class CriticNet : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) = 0;
+  // The scores and, with a class head, the class logits (undefined without one): one pass over
+  // the features for both.
+  virtual CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
+    return {forward(images, labels), {}};
+  }
 };
 
 // The class part of conditional BatchNorm (de Vries et al. 2017; Miyato & Koyama 2018; BigGAN): after
@@ -81,16 +92,20 @@ class DcganGenerator : public GeneratorNet {
 
 // Convolutions 4x4 stride 2 + LeakyReLU(0.2) halving to 4x4, then a 4x4 convolution to one score.
 // The first layer has no normalisation (as in DCGAN); the rest use config.critic_norm. Conditional: a
-// ClassProjection ("projection") of the flattened 4x4 features that the last convolution reads.
+// ClassProjection ("projection") of the flattened 4x4 features that the last convolution reads,
+// and with a class head a Linear ("class_head") from the same features to the class logits.
 class DcganCritic : public CriticNet {
  public:
   explicit DcganCritic(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
+  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) override;
 
  private:
+  CriticOutput run(const torch::Tensor& images, const torch::Tensor& labels, bool classify);
   int64_t channels_, resolution_, classes_;
   torch::nn::Sequential body_{nullptr};
   ClassProjection projection_{nullptr};
+  torch::nn::Linear class_head_{nullptr};
 };
 
 // The blog post's Generator, layer for layer, with its parameter names (ConvT1..ConvT5,
@@ -172,17 +187,20 @@ class ResnetGenerator : public GeneratorNet {
 
 // The optimised block, down-blocks to 8x8, two blocks at 8x8, ReLU, the mean over positions, and a
 // linear layer to one score. Parameters: blocks.K.*, output (Linear); conditional: projection, of
-// the pooled features.
+// the pooled features, and with a class head class_head (Linear, pooled features to class logits).
 class ResnetCritic : public CriticNet {
  public:
   explicit ResnetCritic(const ModelConfig& config);
   torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
+  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) override;
 
  private:
+  CriticOutput run(const torch::Tensor& images, const torch::Tensor& labels, bool classify);
   int64_t channels_, resolution_, classes_;
   torch::nn::ModuleList blocks_{nullptr};
   torch::nn::Linear output_{nullptr};
   ClassProjection projection_{nullptr};
+  torch::nn::Linear class_head_{nullptr};
 };
 
 // Nearest-neighbour 2x upsampling (each pixel repeated 2x2), as a view and an expand so that it

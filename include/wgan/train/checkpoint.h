@@ -16,6 +16,10 @@ struct TrainingState {
   int64_t real_batches = 0;     // real batches the critic has consumed (the data order's cursor)
   int64_t g_images = 0;         // images the generator has been trained on (EMA warm-up)
   double train_seconds = 0.0;   // wall time spent training, summed over resumes
+  // --augment's probability now: --augment-p ada moves it during the run, so a resumed run must
+  // continue from it (-1 in a checkpoint from before it was saved: the config's --augment-p).
+  double augment_p = -1.0;
+  std::vector<double> ada_smoothing;  // AdaptiveAugment::smoothing(), so that ada resumes exactly
 };
 
 // The parts a checkpoint is written from; optimisers may be null for an export.

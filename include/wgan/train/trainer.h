@@ -17,6 +17,7 @@
 #include "wgan/losses/losses.h"
 #include "wgan/metrics/metric.h"
 #include "wgan/models/networks.h"
+#include "wgan/train/adaptive_augment.h"
 #include "wgan/train/augment.h"
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/cuda_graph.h"
@@ -52,6 +53,9 @@ struct TrainerSetup {
   // batch (--batch is the total over ranks), gradients are averaged, and only rank 0 writes files.
   // Before each checkpoint the ranks check that they agree.
   std::shared_ptr<ProcessGroup> group;
+  // --augment-p ada: real images the critic never trains on (load_training_data's held_out); must
+  // outlive the trainer.
+  const ImageDataset* held_out = nullptr;
 };
 
 class Trainer {
@@ -104,9 +108,14 @@ class Trainer {
   };
   RealBatch next_real_batch();
   torch::Tensor see(const torch::Tensor& images);    // what the critic is shown of images (--augment)
+  // --augment-p ada: measures the overfitting signal on one batch each of training, held-out and
+  // generated images (the same on every rank) and moves p.
+  void adapt_augment_p();
+  RealBatch random_real_batch(const ImageDataset& data);  // this rank's share, drawn with replacement
   // Generator / critic forward, under autocast for bf16; labels undefined for an unconditional model.
   torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels);
   torch::Tensor score(const torch::Tensor& images, const torch::Tensor& labels);
+  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels);
   // --cond: this rank's share of classes drawn for the whole batch at the data's class frequencies
   // (on the device, so a captured graph redraws them); undefined for an unconditional model.
   torch::Tensor random_labels();
@@ -164,6 +173,7 @@ class Trainer {
   // --cond: the cumulative class frequencies labels are drawn from, and the dataset's labels on the
   // device when its images are there (--gpu-data).
   torch::Tensor class_cdf_, device_labels_;
+  double class_loss_weight_ = 0;  // --class-loss when the critic has a class head, else 0
   TrainingState state_;
   std::string last_checkpoint_;
   std::vector<std::unique_ptr<Metric>> metrics_;
@@ -187,7 +197,10 @@ class Trainer {
   int64_t pending_first_step_ = 0;
   // --augment: the transforms and their probability, as a device tensor (what a captured graph reads).
   std::vector<AugmentKind> augment_kinds_;
-  torch::Tensor augment_p_;
+  torch::Tensor augment_p_;  // = state_.augment_p, on the device
+  // --augment-p ada: the controller and the held-out images its signal is measured on.
+  std::unique_ptr<AdaptiveAugment> ada_;
+  const ImageDataset* held_out_ = nullptr;
   // --cuda-graph: the captured iteration and the device tensors it reads its inputs from.
   std::unique_ptr<StepGraph> step_graph_;
   int64_t graph_warmup_left_ = 3;  // eager iterations first: cuDNN's algorithm search and the optimizer state
