@@ -458,8 +458,10 @@ StepStats Trainer::train_step() {
   const bool eager = check_every_ == 1;
   if (!eager && pending_steps_ == 0) pending_first_step_ = state_.step + 1;
   StepStats stats;
+  const bool measure_overfitting = ada_ && (state_.step + 1) % AdaptiveAugment::kInterval == 0;
   if (step_graph_ && graph_warmup_left_ == 0) {
     graph_step();
+    if (measure_overfitting) adapt_augment_p();
   } else {
     if (step_graph_) --graph_warmup_left_;
     timer_.start();
@@ -475,6 +477,9 @@ StepStats Trainer::train_step() {
       ++state_.real_batches;
     }
     generator_update(eager, stats);
+    // --augment-p ada: before the BatchNorm statistics are made equal across ranks below, since the
+    // measurement's generator pass moves them.
+    if (measure_overfitting) adapt_augment_p();
     // Without --sync-bn each rank's BatchNorm statistics follow its shard; rank 0's are the model's.
     if (group_) {
       broadcast_buffers(*group_, *generator_);
@@ -485,7 +490,6 @@ StepStats Trainer::train_step() {
     timer_.lap("7 EMA update");
   }
   ++state_.step;
-  if (ada_ && state_.step % AdaptiveAugment::kInterval == 0) adapt_augment_p();
   if (!eager) {
     ++pending_steps_;
     if (state_.step % check_every_ == 0 || state_.step % config_.log_every == 0 || state_.step >= config_.total_steps)

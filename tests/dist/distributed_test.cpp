@@ -180,6 +180,20 @@ TEST(Distributed, TwoRanksWithoutSyncBnCheckpointThroughBothLaunchPaths) {
   fs::remove_all(dir);
 }
 
+// --augment-p ada: every rank moves p by the same (all-reduced) signal, so the ranks agree at the
+// checkpoint (which fails otherwise: each rank's own p would train differently), and p did move.
+TEST(Distributed, AdaptiveAugmentationKeepsTheRanksInStep) {
+  if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo";
+  auto dir = temp_dir("ada");
+  auto run = run_cli("train --nproc 2 --run-dir " + (dir / "ada").string() + small_run(8) +
+                     " --augment translation --augment-p ada --ada-target 0.001 --ada-kimg 1");
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_EQ(run.output.find("differ"), std::string::npos) << run.output;
+  CheckpointReader written(list_checkpoints((dir / "ada").string()).front());
+  EXPECT_GT(written.state().augment_p, 0.0);
+  fs::remove_all(dir);
+}
+
 TEST(Distributed, RanksThatDisagreeRefuseToCheckpoint) {
   if (!distributed_available()) GTEST_SKIP() << "built without c10d/Gloo";
   auto dir = temp_dir("disagree");
