@@ -90,4 +90,22 @@ if [ "$TRAIN_STEPS" -gt 0 ]; then
     rm -rf "$OUT_DIR/run/samples"
   fi
 fi
+# The graph with each feature that changes what it captures (issues 15, 16, 19): a short run each,
+# then a resume; only the exit codes and the last lines come back.
+if [ "${GRAPH_PATHS:-1}" -eq 1 ]; then
+  DATA_DIR=${FMNIST_DIR:-$PWD/.device/fmnist}
+  for flags in "--augment color,translation,cutout --augment-p ada --ada-kimg 20" "--cond" "--xflip" "--loss gan"; do
+    dir="$OUT_DIR/graph-path"
+    rm -rf "$dir"
+    path_status=0
+    build-gpu/wgan train --device cuda --cuda-graph --precision bf16 --data-dir "$DATA_DIR" --steps 40 --checkpoint-every 20 \
+      --sample-every 40 --quiet --run-dir "$dir" $flags > "$OUT_DIR/graph-path.log" 2>&1 || path_status=$?
+    if [ "$path_status" -eq 0 ]; then
+      build-gpu/wgan train --device cuda --cuda-graph --resume "$dir" --steps 60 --quiet >> "$OUT_DIR/graph-path.log" 2>&1 || path_status=$?
+    fi
+    log "graph with $flags: exit $path_status; $(tail -n 1 "$dir/metrics.jsonl" 2>/dev/null | cut -c1-160)"
+    [ "$path_status" -ne 0 ] && { tail -n 5 "$OUT_DIR/graph-path.log"; status=$path_status; }
+  done
+  rm -rf "$OUT_DIR/graph-path" "$OUT_DIR/graph-path.log"
+fi
 exit $status
