@@ -49,6 +49,28 @@ TEST_F(ClassHead, LearnsTheClassesOfRealImages) {
   std::filesystem::remove_all(dir);
 }
 
+// --cond with --augment-p ada: the held-out images' labels go to the critic with them.
+TEST_F(ClassHead, TrainsWithAdaptiveAugmentation) {
+  const auto all = labelled_squares(96);
+  auto data = all.slice(0, 64);
+  const auto held_out = all.slice(64, 32);
+  const auto dir = test_support::fresh_dir("class_head_ada");
+  auto config = conditional(dir, 1.0, data);
+  config.steps = 8;
+  resolve(config, 0);
+  config.augment = "translation,cutout";
+  config.augment_ada = true;
+  config.augment_p = 0.0;
+  TrainerSetup setup;
+  setup.quiet = true;
+  setup.held_out = &held_out;
+  Trainer trainer(config, data, setup);
+  trainer.run();
+  EXPECT_EQ(trainer.state().step, 8);
+  EXPECT_GE(trainer.state().augment_p, 0.0);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(ClassHead, ClassLossZeroLeavesTheProjectionAlone) {
   const auto data = labelled_squares(32);
   const auto dir = test_support::fresh_dir("class_head_off");
