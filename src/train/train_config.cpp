@@ -131,9 +131,9 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
   if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
   if (!(c.class_loss >= 0 && std::isfinite(c.class_loss))) throw UserError("--class-loss must be a number >= 0");
-  parse_augment_list(c.augment);  // throws naming --augment
+  const auto augment_kinds = parse_augment_list(c.augment);  // throws naming --augment
   if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1] or ada");
-  if (c.augment_ada && parse_augment_list(c.augment).empty())
+  if (c.augment_ada && augment_kinds.empty())
     throw UserError("--augment-p ada adapts the probability of --augment's transforms: give --augment too");
   if (!(c.ada_target > 0 && c.ada_target < 1)) throw UserError("--ada-target must be in (0, 1)");
   if (!(c.ada_kimg > 0 && std::isfinite(c.ada_kimg))) throw UserError("--ada-kimg must be a positive number");
