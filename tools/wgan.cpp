@@ -95,8 +95,9 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
   add_given(cmd, "--class-loss", g.class_loss, d.class_loss, "With --cond: the weight of the critic's auxiliary "
             "classifier (AC-GAN, as the WGAN-GP paper's conditional model): a linear head on the critic's "
             "features learns the classes of real images, and the generator is asked, at a tenth of the weight, "
-            "for images it classifies as their class. It makes the classes distinct sooner (on Fashion-MNIST at "
-            "the demo's length: see docs/quality.md); 0 leaves the projection term alone");
+            "for images it classifies as their class. It makes the classes distinct sooner: on Fashion-MNIST at "
+            "the demo's length, 3 gave 92.6% of samples in their class (1: 89.5%, 0: 87.0%; docs/quality.md); "
+            "0 leaves the projection term alone");
   add_given(cmd, "--augment", g.augment, "Small data sets (a few hundred to a few thousand images): show the critic "
             "real and generated images through these differentiable transforms, comma-separated: color "
             "(brightness, saturation, contrast), translation (up to 1/8 of the side, zero-padded), cutout (a square "
