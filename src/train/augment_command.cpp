@@ -5,6 +5,7 @@
 #include "wgan/data/training_data.h"
 #include "wgan/io/image_grid.h"
 #include "wgan/train/augment.h"
+#include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 
 namespace fs = std::filesystem;
@@ -16,6 +17,7 @@ std::string run_augment_preview(const AugmentPreviewConfig& c) {
   if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1]");
   if (c.num < 1 || c.num > 1024) throw UserError("--num must be in 1..1024");
   if (c.nrow < 1) throw UserError("--nrow must be positive");
+  ensure_parent_dir(c.grid);  // an unwritable --grid folder is a UserError naming it, before the data is read
   DataRequest request;
   request.data = c.data;
   request.data_dir = c.data_dir;
@@ -43,8 +45,6 @@ std::string run_augment_preview(const AugmentPreviewConfig& c) {
   }
   GridOptions grid;
   grid.nrow = c.nrow;
-  const auto parent = fs::path(c.grid).parent_path();
-  if (!parent.empty()) fs::create_directories(parent);
   write_png(c.grid, make_grid(torch::cat(rows), grid));
   return c.grid;
 }

@@ -11,6 +11,7 @@
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/data/training_data.h"
 #include "wgan/train/checkpoint.h"
+#include "wgan/train/train_config.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
 #include "../support/run_cli.h"
@@ -146,6 +147,32 @@ TEST_F(AdaTraining, MovesPLogsItAndResumesExactly) {
   }
   EXPECT_EQ(lines, 16);
   for (const auto& dir : {straight_dir, split_dir}) fs::remove_all(dir);
+}
+
+// --ada-kimg may change on resume: a run whose p was held still (a huge kimg) starts moving at the
+// new rate from the checkpoint on, and the straight run at the old rate does not.
+TEST_F(AdaTraining, ResumeWithANewRateMovesPFromTheCheckpoint) {
+  const auto still_dir = test_support::fresh_dir("ada_still"), branch_dir = test_support::fresh_dir("ada_branch");
+  auto still = config(still_dir, 16);
+  still.ada_kimg = 1e9;
+  Trainer straight(still, data_, setup());
+  straight.run();
+  EXPECT_NEAR(straight.state().augment_p, 0.0, 1e-6);
+  auto first_half = config(branch_dir, 8);
+  first_half.ada_kimg = 1e9;
+  Trainer first(first_half, data_, setup());
+  first.run();
+  TrainOverrides faster;
+  faster.ada_kimg = 2.0;  // 0.08 per measurement
+  faster.steps = 16;
+  auto resumed = resumed_config(first_half, faster);
+  resolve(resumed, data_.size());
+  Trainer second(resumed, data_, setup(checkpoint_path(branch_dir, 8)));
+  second.run();
+  // Two measurements after the checkpoint (steps 12 and 16), each moving p by at most 0.08.
+  EXPECT_NEAR(second.state().augment_p, 0.08, 0.08 + 1e-9);
+  EXPECT_GT(second.state().augment_p, 0.0);
+  for (const auto& dir : {still_dir, branch_dir}) fs::remove_all(dir);
 }
 
 TEST_F(AdaTraining, NeedsHeldOutImages) {

@@ -183,6 +183,11 @@ TEST(AugmentCli, PreviewGridAndBadFlags) {
   auto bad_p = test_support::run_cli("train --augment color --augment-p 1.5 --dry-run --run-dir " + dir + "/run");
   EXPECT_EQ(bad_p.code, 1) << bad_p.output;
   EXPECT_NE(bad_p.output.find("--augment-p"), std::string::npos) << bad_p.output;
+  // A --grid whose folder cannot be made (a file stands in its way): one error naming that folder.
+  std::ofstream(dir + "/blocker") << "a file, not a folder";
+  auto blocked = test_support::run_cli("augment --num 4 --grid " + dir + "/blocker/sub/seen.png");
+  EXPECT_EQ(blocked.code, 1) << blocked.output;
+  EXPECT_NE(blocked.output.find(dir + "/blocker/sub"), std::string::npos) << blocked.output;
   fs::remove_all(dir);
 }
 

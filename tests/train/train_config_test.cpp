@@ -80,6 +80,7 @@ TEST(TrainConfig, ResumeKeepsTheCheckpointAndAppliesWhatMayChange) {
   given.steps = 900;         // a new length replaces the saved one, whichever kind it was
   given.log_every = 5;       // resumable
   given.metrics = "swd";     // resumable
+  given.ada_kimg = 100.0;    // resumable: how fast ada's p moves (p itself is in the checkpoint)
   const TrainConfig c = resumed_config(saved, given);
   EXPECT_EQ(c.batch, 16);
   EXPECT_EQ(c.model.width, 24);
@@ -87,6 +88,8 @@ TEST(TrainConfig, ResumeKeepsTheCheckpointAndAppliesWhatMayChange) {
   EXPECT_EQ(*c.steps, 900);
   EXPECT_EQ(c.log_every, 5);
   EXPECT_EQ(c.metrics, "swd");
+  EXPECT_NEAR(c.ada_kimg, 100.0, 1e-12);
+  EXPECT_NEAR(c.ada_target, saved.ada_target, 1e-12);
   EXPECT_NO_THROW(check_options(c, torch::kCPU));  // not two lengths at once
 
   // Nothing given: the checkpoint's config exactly.
@@ -119,15 +122,19 @@ TEST(TrainConfig, ResumeRefusesWhatTheCheckpointFixesNamingTheFlag) {
   TrainOverrides nrow;
   nrow.grid_nrow = 4;
   expect_refused(nrow, "--nrow");
+  TrainOverrides augment;
+  augment.augment = "cutout";
+  expect_refused(augment, "--augment");
 }
 
 TEST(TrainConfig, TheResumableFlagsComeFromTheTable) {
   const auto flags = resumable_flags();
   auto has = [&](const std::string& flag) { return std::find(flags.begin(), flags.end(), flag) != flags.end(); };
   for (const char* flag : {"--steps", "--kimg", "--epochs", "--threads", "--device", "--precision", "--cuda-graph",
-                           "--run-dir", "--log-every", "--metrics", "--metrics-every", "--inception"})
+                           "--run-dir", "--log-every", "--metrics", "--metrics-every", "--inception",
+                           "--ada-target", "--ada-kimg"})
     EXPECT_TRUE(has(flag)) << flag;
-  for (const char* flag : {"--batch", "--loss", "--lr", "--seed", "--data", "--xflip", "--nrow"})
+  for (const char* flag : {"--batch", "--loss", "--lr", "--seed", "--data", "--xflip", "--nrow", "--augment"})
     EXPECT_FALSE(has(flag)) << flag;
 }
 
