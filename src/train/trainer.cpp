@@ -75,17 +75,19 @@ torch::Tensor squared_grad_norm(torch::nn::Module& module) {
   return torch::stack(at::_foreach_norm(grads)).pow(2).sum();
 }
 
+torch::Tensor to_float32(const torch::Tensor& t) { return t.to(torch::kFloat32); }
+CriticOutput to_float32(const CriticOutput& out) { return {to_float32(out.score), to_float32(out.class_logits)}; }
+
 // A forward pass under autocast when bf16 is on, returned as float32 (a no-op in fp32) so that
-// losses and the penalty's norm stay float32.
-template <typename Net>
-torch::Tensor forward_float32(Net& net, const torch::Tensor& x, const torch::Tensor& labels, torch::Device device,
-                              bool bf16) {
-  torch::Tensor out;
+// losses and the penalty's norm stay float32. The cast happens after autocast ends.
+template <typename Forward>
+auto forward_float32(torch::Device device, bool bf16, Forward forward) {
+  decltype(forward()) out;
   {
     AutocastScope autocast(device, bf16);
-    out = net->forward(x, labels);
+    out = forward();
   }
-  return out.to(torch::kFloat32);
+  return to_float32(out);
 }
 
 // NHWC memory for every 4-D weight; the layers then keep their activations in NHWC.
@@ -304,20 +306,15 @@ void Trainer::adapt_augment_p() {
 }
 
 torch::Tensor Trainer::generate(const torch::Tensor& z, const torch::Tensor& labels) {
-  return forward_float32(generator_, z, labels, device_, bf16_);
+  return forward_float32(device_, bf16_, [&] { return generator_->forward(z, labels); });
 }
 
 torch::Tensor Trainer::score(const torch::Tensor& images, const torch::Tensor& labels) {
-  return forward_float32(critic_, images, labels, device_, bf16_);
+  return forward_float32(device_, bf16_, [&] { return critic_->forward(images, labels); });
 }
 
 CriticOutput Trainer::score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
-  CriticOutput out;
-  {
-    AutocastScope autocast(device_, bf16_);
-    out = critic_->score_and_classify(images, labels);
-  }
-  return {out.score.to(torch::kFloat32), out.class_logits.to(torch::kFloat32)};
+  return forward_float32(device_, bf16_, [&] { return critic_->score_and_classify(images, labels); });
 }
 
 void Trainer::read_pending(StepStats& stats) {
