@@ -125,8 +125,9 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
          "With --augment: the probability that each transform is applied to an image. 1 (DiffAugment's choice) "
          "applies every transform to every image: it slows learning (1.6x the fd-fmnist of no augmentation "
          "at 2,000 steps on 2,000 images) and may leak transforms into the generated images; 0.25 caught up "
-         "with no augmentation after about 8,000 steps and then passed it. ada (recommended): start at 0 and let the critic's overfitting move it (ADA, Karras et al. 2020): "
-         "every 4 steps the critic scores training images, held-out real images and generated ones, and p rises "
+         "with no augmentation after about 8,000 steps and then passed it. ada (recommended): start at 0 and "
+         "let the critic's overfitting move it (ADA, Karras et al. 2020): every 4 steps the critic scores "
+         "training images, held-out real images and generated ones, and p rises "
          "while the held-out ones score nearer the generated than --ada-target says, and falls otherwise. The "
          "held-out images are those --max-images leaves unused, or else the last 5% of the data (kept out of "
          "training). Without a clear overfitting regime ada keeps p near 0, which costs nothing")
