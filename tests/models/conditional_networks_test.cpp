@@ -128,11 +128,14 @@ TEST_P(ConditionalNetworks, ClassHeadReadsTheScoresFeaturesAndOnlyWhenAsked) {
   const auto other = d->score_and_classify(x, torch::zeros({4}, torch::kInt64));
   EXPECT_NEAR((other.class_logits - out.class_logits).abs().max().item<double>(), 0.0, 1e-6);
   // They are a linear function of the image's features: a changed head weight moves them.
-  auto* weight = d->named_parameters().find("class_head.weight");
+  // named_parameters() returns a new dict: keep it, since find() points into it (a pointer into the
+  // temporary dangled, and crashed depending on the heap's layout).
+  auto params = d->named_parameters();
+  auto* weight = params.find("class_head.weight");
   ASSERT_NE(weight, nullptr);
   weight->mul_(2);
   const auto doubled = d->score_and_classify(x, labels).class_logits;
-  const auto bias = d->named_parameters()["class_head.bias"];
+  const auto bias = params["class_head.bias"];
   EXPECT_NEAR((doubled - bias - 2 * (out.class_logits - bias)).abs().max().item<double>(), 0.0, 1e-5);
   // A class head needs classes.
   auto unconditional = conditional_config(GetParam(), 0);
