@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <thread>
 
 #include "wgan/util/error.h"
+#include "wgan/util/stop_signals.h"
 
 namespace wgan {
 
@@ -75,11 +77,26 @@ int take_nproc_flag(std::vector<std::string>& args) {
 int run_local_workers(int nproc, const std::vector<std::string>& args, int grace_s) {
   const char* port_env = std::getenv("MASTER_PORT");
   const std::string port = port_env && *port_env ? port_env : std::to_string(free_local_port());
+  // A stop signal to the launcher alone (kill PID, docker stop, a supervisor) is passed on to the
+  // workers once; the launcher then waits for their checkpoints and exits with their status. The
+  // workers start with the stop signals blocked (the mask survives exec) until their own handlers
+  // are in place, so a signal in their first moments is not lost.
+  const StopRequest& stop = install_stop_signals(
+      {"\nwgan: passing the stop on to the workers; they write a checkpoint and stop after this step\n",
+       "\nwgan: passing the second Ctrl-C on to the workers: checkpoint only, no grid or report\n"});
+  const sigset_t stop_signals = stop_signal_set();
+  sigset_t before;
+  ::sigprocmask(SIG_BLOCK, &stop_signals, &before);
+  const pid_t launcher = ::getpid();
   std::vector<pid_t> workers;
   for (int rank = 0; rank < nproc; ++rank) {
     const pid_t pid = ::fork();
     if (pid < 0) throw UserError("--nproc: fork failed");
     if (pid == 0) {
+      // No worker outlives its launcher, even one killed with -9: the kernel sends this worker a
+      // SIGTERM when the launcher dies, and the worker stops as it does on any SIGTERM.
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != launcher) ::_exit(128 + SIGTERM);  // it died before prctl
       ::setenv("WORLD_SIZE", std::to_string(nproc).c_str(), 1);
       ::setenv("RANK", std::to_string(rank).c_str(), 1);
       ::setenv("LOCAL_RANK", std::to_string(rank).c_str(), 1);
@@ -97,15 +114,25 @@ int run_local_workers(int nproc, const std::vector<std::string>& args, int grace
     }
     workers.push_back(pid);
   }
+  ::sigprocmask(SIG_SETMASK, &before, nullptr);
   std::cerr << "started " << nproc << " workers (Gloo/NCCL rendezvous on 127.0.0.1:" << port << ")\n";
 
-  // Ctrl-C reaches the workers through the terminal's process group; the launcher just waits.
-  ::signal(SIGINT, SIG_IGN);
+  auto signal_workers = [&workers](int signal_number) {
+    for (auto w : workers)
+      if (w > 0) ::kill(w, signal_number);
+  };
   int first_failure = 0;
   int running = nproc;
   auto deadline = std::chrono::steady_clock::time_point::max();
-  bool terminated = false;
+  bool terminated = false, interrupted = false;
+  StopRequest::Level passed_on = StopRequest::kNone;
   while (running > 0) {
+    // A stop the launcher received goes to the workers once per level. When the signal came from
+    // the terminal or to the whole process group they have it already: a duplicate changes nothing.
+    if (stop.level() > passed_on) {
+      passed_on = stop.level();
+      signal_workers(passed_on == StopRequest::kStopNow ? SIGINT : SIGTERM);
+    }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, WNOHANG);
     if (pid > 0) {
@@ -113,7 +140,10 @@ int run_local_workers(int nproc, const std::vector<std::string>& args, int grace
       const int code = exit_code_of(status);
       for (auto& w : workers)
         if (w == pid) {
-          if (code != 0 && first_failure == 0) {
+          if (code == static_cast<int>(ExitCode::kInterrupted)) {
+            // Stopped by a signal after its checkpoint: the others stop at the same step.
+            interrupted = true;
+          } else if (code != 0 && first_failure == 0) {
             first_failure = code;
             std::cerr << "wgan: worker " << (&w - workers.data()) << " exited with code " << code
                       << "; the others get " << grace_s << " s to stop\n";
@@ -124,14 +154,15 @@ int run_local_workers(int nproc, const std::vector<std::string>& args, int grace
       continue;
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      for (auto w : workers)
-        if (w > 0) ::kill(w, terminated ? SIGKILL : SIGTERM);
+      signal_workers(terminated ? SIGKILL : SIGTERM);
       deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
       terminated = true;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
-  return first_failure;
+  // A failure (a worker that could not save, say) outranks the others' clean interrupt.
+  if (first_failure != 0) return first_failure;
+  return interrupted ? static_cast<int>(ExitCode::kInterrupted) : 0;
 }
 
 }  // namespace wgan

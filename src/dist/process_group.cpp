@@ -224,11 +224,17 @@ void average_gradients(ProcessGroup& group, const std::vector<torch::Tensor>& pa
   flush();
 }
 
-bool any_rank(ProcessGroup& group, bool flag) {
-  if (group.world_size() == 1) return flag;
-  auto t = torch::tensor({flag ? 1 : 0}, torch::kInt32).to(group.device());
+bool any_rank(ProcessGroup& group, bool flag) { return any_rank(group, std::vector<bool>{flag})[0]; }
+
+std::vector<bool> any_rank(ProcessGroup& group, const std::vector<bool>& flags) {
+  if (group.world_size() == 1 || flags.empty()) return flags;
+  std::vector<int32_t> values(flags.begin(), flags.end());
+  auto t = torch::tensor(values, torch::kInt32).to(group.device());
   group.allreduce_(t, ReduceOp::kMax);
-  return t.item<int>() != 0;
+  t = t.cpu();
+  std::vector<bool> out;
+  for (int64_t i = 0; i < t.numel(); ++i) out.push_back(t[i].item<int32_t>() != 0);
+  return out;
 }
 
 double max_rank_difference(ProcessGroup& group, torch::nn::Module& module) {

@@ -8,6 +8,7 @@
 
 #include "wgan/metrics/metric.h"
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 namespace {
@@ -31,6 +32,7 @@ torch::Tensor nearest_distance(const torch::Tensor& queries, const torch::Tensor
   auto best_index = torch::zeros({queries.size(0)}, torch::kLong);
   const int64_t chunk = 4096;
   for (int64_t start = 0; start < references.size(0); start += chunk) {
+    abandon_if_stopped();
     const auto part = references.narrow(0, start, std::min(chunk, references.size(0) - start));
     auto d2 = (q_norm + part.pow(2).sum(1).unsqueeze(0) - 2 * queries.matmul(part.t())).clamp_min(0);
     if (query_index.defined()) {  // a training image is not its own neighbour

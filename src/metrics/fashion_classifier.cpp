@@ -11,6 +11,7 @@
 #include "wgan/io/torch_pickle.h"
 #include "wgan/util/error.h"
 #include "wgan/util/progress.h"
+#include "wgan/util/stop_request.h"
 
 namespace fs = std::filesystem;
 namespace nn = torch::nn;
@@ -57,8 +58,10 @@ torch::Tensor FashionClassifierImpl::forward(const torch::Tensor& images) { retu
 
 void for_each_batch(const torch::Tensor& images_uint8, int64_t batch,
                     const std::function<void(const torch::Tensor&)>& fn) {
-  for (int64_t start = 0; start < images_uint8.size(0); start += batch)
+  for (int64_t start = 0; start < images_uint8.size(0); start += batch) {
+    abandon_if_stopped();
     fn(to_signed_unit(images_uint8.slice(0, start, std::min(start + batch, images_uint8.size(0)))));
+  }
 }
 
 torch::Tensor map_batches(const torch::Tensor& images_uint8, int64_t batch,

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 
@@ -74,6 +75,7 @@ KernelDistance kernel_distance(const torch::Tensor& features_a, const torch::Ten
   };
   std::vector<double> values;
   for (int64_t s = 0; s < subsets; ++s) {
+    abandon_if_stopped();
     auto x = x_all.index_select(0, torch::randperm(x_all.size(0), rng, torch::kLong).slice(0, 0, m));
     auto y = y_all.index_select(0, torch::randperm(y_all.size(0), rng, torch::kLong).slice(0, 0, m));
     auto kxx = kernel(x, x), kyy = kernel(y, y), kxy = kernel(x, y);

@@ -9,6 +9,7 @@
 #include "wgan/metrics/frechet.h"
 #include "wgan/metrics/metric.h"
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace fs = std::filesystem;
 
@@ -40,6 +41,7 @@ class InceptionFeatures {
     torch::NoGradGuard no_grad;
     std::vector<torch::Tensor> parts;
     for (int64_t start = 0; start < images_uint8.size(0); start += 100) {
+      abandon_if_stopped();
       auto x = images_uint8.slice(0, start, std::min(start + 100, images_uint8.size(0))).to(context_.device);
       x = x.to(torch::kFloat32);
       if (x.size(1) == 1) x = x.repeat({1, 3, 1, 1});

@@ -10,6 +10,7 @@
 #include "wgan/models/networks.h"
 #include "wgan/train/sampling.h"
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 
@@ -86,7 +87,10 @@ nlohmann::json evaluate_metrics(std::vector<std::unique_ptr<Metric>>& metrics, G
   const auto labels = labels_at_class_frequencies(model, count);
   auto fake = generate_uint8(generator, model.latent_dim, count, seed, device, labels);
   nlohmann::json all = nlohmann::json::object();
-  for (auto& metric : metrics) all.update(metric->evaluate(fake, labels));
+  for (auto& metric : metrics) {
+    abandon_if_stopped();
+    all.update(metric->evaluate(fake, labels));
+  }
   return all;
 }
 

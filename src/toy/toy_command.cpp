@@ -48,7 +48,7 @@ std::string describe_toy_run(const ToyConfig& c, double seconds_per_step) {
          " on this machine (measured over the first steps)";
 }
 
-ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
+ToyResult run_toy(const ToyConfig& c, const StopRequest* stop) {
   if (c.steps < 1 || c.batch < 2 || c.n_critic < 1 || c.hidden < 1 || c.eval_every < 1 || c.eval_samples < 1)
     throw UserError("--steps, --batch (>= 2), --n-critic, --hidden, --eval-every and --eval-samples must be positive");
   if (c.ema < 0 || c.ema >= 1) throw UserError("--ema must be in [0, 1)");
@@ -127,7 +127,7 @@ ToyResult run_toy(const ToyConfig& c, const std::atomic<bool>* stop) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() / static_cast<double>(step);
       std::cerr << describe_toy_run(c, per_step) << "\n";
     }
-    const bool stopping = stop && stop->load();
+    const bool stopping = stop && stop->raised();
     if (step % c.eval_every == 0 || step == c.steps || stopping) {
       torch::Tensor samples, raw_samples;
       {

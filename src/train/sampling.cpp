@@ -12,6 +12,7 @@
 #include "wgan/train/trainer.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace fs = std::filesystem;
 
@@ -86,6 +87,7 @@ torch::Tensor generate(GeneratorNet& net, int64_t latent_dim, int64_t count, uin
   auto z = torch::randn({count, latent_dim}, rng, torch::TensorOptions().dtype(torch::kFloat32));
   std::vector<torch::Tensor> chunks;
   for (int64_t start = 0; start < count; start += batch) {
+    abandon_if_stopped();  // a quality evaluation during training gives way to a stop signal
     const int64_t size = std::min(batch, count - start);
     const auto chunk_labels = labels.defined() ? labels.narrow(0, start, size).to(device) : torch::Tensor();
     chunks.push_back(net.forward(z.narrow(0, start, size).to(device), chunk_labels).cpu());

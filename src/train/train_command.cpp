@@ -63,7 +63,7 @@ void print_done_line(const Trainer& trainer) {
 
 }  // namespace
 
-ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
+ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   // ---- Options: the defaults (or the checkpoint's config) plus what was given, checked once.
   std::string checkpoint_file;
   TrainConfig config;
@@ -135,6 +135,13 @@ ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
                  "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
   }
 
+  // ---- A stop before training began (while a large folder was prepared, say): nothing to save yet.
+  // With several ranks the loop's agreement decides instead, so that no rank waits for one gone.
+  if (!group && stop && stop->raised()) {
+    std::cerr << "stopped before training began: nothing to save\n";
+    return ExitCode::kInterrupted;
+  }
+
   // ---- Build (and resume), then say what runs.
   TrainerSetup setup;
   setup.quiet = !is_main;  // --quiet drops the progress bars only; status lines stay on rank 0
@@ -160,6 +167,7 @@ ExitCode run_train(const TrainCommand& cmd, const std::atomic<bool>* stop) {
     return ExitCode::kDiverged;
   }
   if (outcome == Trainer::Outcome::kInterrupted) return ExitCode::kInterrupted;
+  if (outcome == Trainer::Outcome::kInterruptedUnsaved) return ExitCode::kInterruptedUnsaved;
   if (is_main) print_done_line(trainer);
   return ExitCode::kFinished;
 }

@@ -154,6 +154,8 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.log_every <= 0) throw UserError("--log-every must be positive");
   if (c.sample_every <= 0) throw UserError("--sample-every must be positive");
   if (c.checkpoint_every <= 0) throw UserError("--checkpoint-every must be positive");
+  if (!(c.checkpoint_minutes >= 0) || !std::isfinite(c.checkpoint_minutes))
+    throw UserError("--checkpoint-minutes must be >= 0 (0 = by steps only)");
   if (c.keep_checkpoints <= 0) throw UserError("--keep-checkpoints must be positive");
   if (c.sample_count <= 0 || c.sample_count > 1024) throw UserError("--sample-count must be in 1..1024");
   if (c.grid_nrow <= 0) throw UserError("--nrow must be positive");

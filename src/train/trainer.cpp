@@ -590,7 +590,11 @@ std::string Trainer::save_checkpoint() {
       throw std::runtime_error("rank " + std::to_string(group_->rank()) + ": the ranks' weights differ by up to " +
                                c10::str(worst) + " at step " + std::to_string(state_.step) +
                                "; refusing to checkpoint (was a rank started with other flags?)");
-    if (!is_main()) return "";
+    if (!is_main()) {
+      last_checkpoint_step_ = state_.step;
+      last_checkpoint_time_ = std::chrono::steady_clock::now();
+      return "";
+    }
   }
   // A checkpoint is only written from finite weights: never replace a good one with a bad one.
   for (auto* net :
@@ -614,6 +618,8 @@ std::string Trainer::save_checkpoint() {
   parts.fixed_z = fixed_z_;
   wgan::save_checkpoint(path, parts);
   last_checkpoint_ = path;
+  last_checkpoint_step_ = state_.step;
+  last_checkpoint_time_ = std::chrono::steady_clock::now();
   prune_checkpoints(config_.run_dir, config_.keep_checkpoints);
   return path;
 }
@@ -740,7 +746,50 @@ void Trainer::drop_metrics_after_resume() {
   if (dropped) write_file_atomic(path, kept);
 }
 
-Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
+bool Trainer::checkpoint_clock_due() const {
+  if (config_.checkpoint_minutes <= 0) return false;
+  const std::chrono::duration<double, std::ratio<60>> since = std::chrono::steady_clock::now() - last_checkpoint_time_;
+  return since.count() >= config_.checkpoint_minutes;
+}
+
+std::optional<nlohmann::json> Trainer::evaluate_quality_unless_stopped(const StopRequest* stop) {
+  AbandonOnStop scope(stop);
+  try {
+    return evaluate_quality();
+  } catch (const WorkAbandoned&) {
+    if (!quiet_) std::cerr << "\nthe quality evaluation at step " << state_.step << " was abandoned for the stop\n";
+    return std::nullopt;
+  }
+}
+
+Trainer::Outcome Trainer::stop_on_request(const StopRequest& stop) {
+  std::string path = last_checkpoint_, cost;
+  if (last_checkpoint_step_ != state_.step) {
+    const auto started = std::chrono::steady_clock::now();
+    try {
+      path = save_checkpoint();
+    } catch (const UserError& e) {
+      if (!quiet_) std::cerr << "\nerror: " << e.what() << resume_hint() << "\n";
+      return Outcome::kInterruptedUnsaved;
+    }
+    // What a checkpoint costs, for choosing --checkpoint-minutes.
+    std::error_code ec;
+    char text[80];
+    std::snprintf(text, sizeof text, " (%.1f MB in %.2f s)", static_cast<double>(fs::file_size(path, ec)) / 1e6,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    if (!path.empty()) cost = text;
+  }
+  if (stop.level() < StopRequest::kStopNow) {
+    save_final_samples();
+  } else if (!quiet_) {
+    std::cerr << "the final grid and report were skipped (second Ctrl-C); wgan report " << config_.run_dir
+              << " rebuilds the report\n";
+  }
+  if (!quiet_) std::cerr << "interrupted at step " << state_.step << ": checkpoint written to " << path << cost << "\n";
+  return Outcome::kInterrupted;
+}
+
+Trainer::Outcome Trainer::run(const StopRequest* stop) {
   // ---- The run directory: its config, leftovers of crashed writers gone, the log up to this step.
   if (is_main()) {
     try {
@@ -774,20 +823,19 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
   StepStats window;
   rate_window_start_ = std::chrono::steady_clock::now();
   rate_window_batches_ = state_.real_batches;
+  last_checkpoint_time_ = rate_window_start_;
 
   while (state_.step < config_.total_steps) {
-    // ---- Stop on Ctrl-C / SIGTERM: checkpoint first, then the grid and report.
-    bool stop_now = stop && stop->load();
-    if (group_) stop_now = any_rank(*group_, stop_now);  // all ranks stop at the same step
-    if (stop_now) {
-      const std::string path = checkpoint();
-      save_final_samples();
-      if (!quiet_) {
-        if (show_bar) progress.finish();
-        std::cerr << "interrupted at step " << state_.step << ": checkpoint written to " << path << "\n";
-      }
-      return Outcome::kInterrupted;
+    // ---- A stop signal: checkpoint, grid and report, then return. Or a checkpoint by the clock.
+    // The ranks agree on both in one collective, so they stop and save at the same step.
+    std::vector<bool> due = {stop && stop->raised(), checkpoint_clock_due()};
+    if (group_) due = any_rank(*group_, due);
+    if (due[0]) {
+      if (show_bar) progress.finish();
+      static const StopRequest another_rank_asked;  // this rank had no request of its own
+      return stop_on_request(stop ? *stop : another_rank_asked);
     }
+    if (due[1]) checkpoint();
     // ---- One generator step with its critic steps.
     const auto step_start = std::chrono::steady_clock::now();
     window.add(train_step());
@@ -808,18 +856,18 @@ Trainer::Outcome Trainer::run(const std::atomic<bool>* stop) {
       rate_window_start_ = now;
       rate_window_batches_ = state_.real_batches;
     }
-    // ---- Quality metrics every --metrics-every kimg.
+    // ---- Quality metrics every --metrics-every kimg (abandoned for a stop signal: it can take minutes).
     if (!config_.metrics.empty() && is_main()) {
       // In whole images, so that a boundary is crossed exactly once whatever the rounding of kimg.
       const int64_t images = state_.real_batches * config_.batch;
       const int64_t previous = images - config_.batch * *config_.n_critic;
       const auto every = static_cast<int64_t>(std::llround(config_.metrics_every_kimg * 1000.0));
       if (last || (every > 0 && images / every > previous / every)) {
-        nlohmann::json line;
-        write_or_stop([&] { line = evaluate_quality(); });
-        if (!quiet_) {
+        std::optional<nlohmann::json> line;
+        write_or_stop([&] { line = evaluate_quality_unless_stopped(stop); });
+        if (line && !quiet_) {
           if (show_bar) progress.finish();
-          std::cerr << "quality at kimg " << line["kimg"].get<double>() << ": " << line.dump() << "\n";
+          std::cerr << "quality at kimg " << (*line)["kimg"].get<double>() << ": " << line->dump() << "\n";
         }
       }
     }

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "wgan/util/error.h"
 
@@ -95,6 +97,20 @@ int injected_error(const std::string& file, size_t& size) {
   return rule.calls >= rule.from_call ? rule.error : 0;
 }
 
+// WGAN_SLOW_WRITE=MS[:PATH_PART]: the wait before opening `file` for writing.
+void wait_if_slow_disk(const std::string& file) {
+  static const std::pair<int64_t, std::string> rule = [] {
+    const char* spec = std::getenv("WGAN_SLOW_WRITE");
+    if (!spec || !*spec) return std::pair<int64_t, std::string>(0, "");
+    const std::string text = spec;
+    const auto colon = text.find(':');
+    return std::pair<int64_t, std::string>(std::atoll(text.substr(0, colon).c_str()),
+                                           colon == std::string::npos ? "" : text.substr(colon + 1));
+  }();
+  if (rule.first > 0 && file.find(rule.second) != std::string::npos)
+    std::this_thread::sleep_for(std::chrono::milliseconds(rule.first));
+}
+
 std::string temp_path_for(const std::string& path) { return path + ".tmp." + std::to_string(::getpid()); }
 
 // NAME.tmp.PID -> PID (0 when the name is not one of ours).
@@ -113,6 +129,7 @@ bool process_is_running(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPER
 // ---- FileSink
 
 FileSink::FileSink(const std::string& file, const std::string& shown, Mode mode) : file_(file), shown_(shown) {
+  wait_if_slow_disk(file);
   const int flags = O_WRONLY | O_CREAT | O_CLOEXEC | (mode == Mode::kAppend ? O_APPEND : O_TRUNC);
   fd_ = ::open(file.c_str(), flags, 0644);
   if (fd_ < 0) fail("open", errno);

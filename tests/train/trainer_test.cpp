@@ -115,7 +115,8 @@ TEST_F(TrainerTest, InterruptWritesTheFinalGridAndReport) {
   config.sample_every = 50;
   Trainer trainer(config, data_, true);
   for (int i = 0; i < 3; ++i) trainer.train_step();
-  std::atomic<bool> stop{true};
+  StopRequest stop;
+  stop.raise(StopRequest::kStop);
   EXPECT_EQ(trainer.run(&stop), Trainer::Outcome::kInterrupted);
   EXPECT_EQ(list_checkpoints(dir).front(), checkpoint_path(dir, 3));
   EXPECT_TRUE(fs::exists(fs::path(dir) / "samples" / "000003.png"));

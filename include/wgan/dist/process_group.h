@@ -68,6 +68,8 @@ void average_gradients(ProcessGroup& group, const std::vector<torch::Tensor>& pa
 
 // True on every rank when `flag` is true on any rank.
 bool any_rank(ProcessGroup& group, bool flag);
+// The same for several flags in one collective: flags[i] is true everywhere when it is on any rank.
+std::vector<bool> any_rank(ProcessGroup& group, const std::vector<bool>& flags);
 
 // Largest absolute difference between ranks over every parameter and buffer of `module`
 // (0 when all ranks hold the same values).

@@ -4,11 +4,11 @@
 // contrast. Mode metrics on 2,500 samples and the paper's picture (critic contours, real and
 // generated points).
 #pragma once
-#include <atomic>
 #include <string>
 
 #include "wgan/toy/toy_data.h"
 #include "wgan/toy/toy_gan.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 
@@ -53,6 +53,6 @@ double toy_learning_rate(const ToyConfig& config);
 // One line for the start of a run: the settings, and the expected time from `seconds_per_step`.
 std::string describe_toy_run(const ToyConfig& config, double seconds_per_step);
 
-ToyResult run_toy(const ToyConfig& config, const std::atomic<bool>* stop = nullptr);
+ToyResult run_toy(const ToyConfig& config, const StopRequest* stop = nullptr);
 
 }  // namespace wgan

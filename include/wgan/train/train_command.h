@@ -1,10 +1,10 @@
 // `wgan train` as a library call: options, dataset loading, run-directory safety, resume, training.
 #pragma once
-#include <atomic>
 #include <string>
 
 #include "wgan/train/train_config.h"
 #include "wgan/util/error.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 
@@ -20,8 +20,9 @@ struct TrainCommand {
   bool sync_bn = false;                // generator BatchNorm statistics over all ranks
 };
 
-// kFinished, kInterrupted (after the checkpoint) or kDiverged. Throws UserError for bad input.
-// `stop` is raised by the signal handler.
-ExitCode run_train(const TrainCommand& command, const std::atomic<bool>* stop);
+// kFinished, kInterrupted (after the checkpoint, or before training began), kInterruptedUnsaved
+// (the stop's checkpoint could not be written) or kDiverged. Throws UserError for bad input.
+// `stop` is raised by the stop signals (util/stop_signals.h) or a test.
+ExitCode run_train(const TrainCommand& command, const StopRequest* stop);
 
 }  // namespace wgan

@@ -24,6 +24,7 @@
 #include "wgan/train/train_config.h"
 #include "wgan/util/error.h"
 #include "wgan/util/phase_timer.h"
+#include "wgan/util/stop_request.h"
 
 namespace wgan {
 
@@ -67,9 +68,13 @@ class Trainer {
   void set_progress_bar(bool on) { progress_bar_ = on; }
   bool is_main() const { return !group_ || group_->is_main(); }
 
-  enum class Outcome { kFinished, kInterrupted };
-  // Trains until config.total_steps, or until `stop` becomes true (then a checkpoint is written).
-  Outcome run(const std::atomic<bool>* stop = nullptr);
+  // kInterrupted: stopped on request after its checkpoint; kInterruptedUnsaved: the checkpoint of
+  // the stop could not be written (the error is printed with the newest good one).
+  enum class Outcome { kFinished, kInterrupted, kInterruptedUnsaved };
+  // Trains until config.total_steps, or until `stop` is raised: then it writes a checkpoint after
+  // the step in progress (a quality evaluation in progress is abandoned), and at level kStop also
+  // the final grid and the report.
+  Outcome run(const StopRequest* stop = nullptr);
 
   // One generator step with its critic steps. Returns the losses of the steps read since the
   // last read (count = how many); on a GPU they are read every --check-every steps, so most
@@ -147,6 +152,13 @@ class Trainer {
   [[noreturn]] void stop_on_write_failure(const UserError& failure, bool checkpoint_first);
   // On resume: metrics.jsonl lines of steps after the checkpoint (a killed run's) are dropped.
   void drop_metrics_after_resume();
+  // The stop a signal asked for: the checkpoint (unless this step has one), then, unless a person
+  // insisted, the final grid and report.
+  Outcome stop_on_request(const StopRequest& stop);
+  // --checkpoint-minutes have passed since the last checkpoint (or the start of run()).
+  bool checkpoint_clock_due() const;
+  // The quality line, or none when a stop request abandoned the evaluation.
+  std::optional<nlohmann::json> evaluate_quality_unless_stopped(const StopRequest* stop);
 
   TrainConfig config_;
   const ImageDataset& dataset_;
@@ -176,6 +188,8 @@ class Trainer {
   double class_loss_weight_ = 0;  // --class-loss when the critic has a class head, else 0
   TrainingState state_;
   std::string last_checkpoint_;
+  int64_t last_checkpoint_step_ = -1;  // the step of the checkpoint this process wrote last
+  std::chrono::steady_clock::time_point last_checkpoint_time_ = std::chrono::steady_clock::now();
   std::vector<std::unique_ptr<Metric>> metrics_;
   std::shared_ptr<ProcessGroup> group_;
   int64_t local_batch_;  // this rank's share of config.batch

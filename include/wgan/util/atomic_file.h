@@ -13,6 +13,8 @@
 //   :PATH_PART only files whose path contains PATH_PART are affected (and counted)
 // e.g. WGAN_FAULT=ENOSPC@3000000 is a disk that fills after 3 MB; WGAN_FAULT=EIO:metrics.jsonl
 // breaks the metrics log only.
+// A second seam, WGAN_SLOW_WRITE=MS[:PATH_PART], is a slow disk: opening a file whose path contains
+// PATH_PART for writing takes MS milliseconds longer (signal tests aim at a write in progress).
 #pragma once
 #include <cstddef>
 #include <functional>

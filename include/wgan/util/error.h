@@ -17,7 +17,8 @@ enum class ExitCode : int {
   kUserError = 1,      // bad input: one line naming the flag or file
   kUsage = 2,          // bad command line (unknown flag, missing argument)
   kDiverged = 3,       // training diverged (NaN/Inf); the last good checkpoint is kept
-  kInterrupted = 130,  // stopped by Ctrl-C / SIGTERM after writing a checkpoint
+  kInterruptedUnsaved = 4,  // stopped by a signal, but its checkpoint could not be written (the message says why)
+  kInterrupted = 130,  // stopped by SIGINT / SIGTERM / SIGHUP after writing a checkpoint (or before training began)
 };
 
 }  // namespace wgan
