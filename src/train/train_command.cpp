@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include "wgan/data/training_data.h"
@@ -11,6 +12,7 @@
 #include "wgan/train/checkpoint.h"
 #include "wgan/train/precision.h"
 #include "wgan/train/trainer.h"
+#include "wgan/util/directory_lock.h"
 #include "wgan/util/error.h"
 
 namespace fs = std::filesystem;
@@ -65,16 +67,25 @@ void print_done_line(const Trainer& trainer) {
 
 ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   // ---- Options: the defaults (or the checkpoint's config) plus what was given, checked once.
+  DistOptions dist = dist_options_from_environment();  // WORLD_SIZE > 1: torchrun, Slurm or --nproc
+  // One trainer per run directory: rank 0 holds its lock until it exits, so a second `train` on it
+  // (new or --resume) is refused at once with the holder's PID. A resume of a run directory takes
+  // it before reading the checkpoint the other trainer may be writing; the rest once the options
+  // are checked. --dry-run writes nothing and takes none.
+  std::optional<DirectoryLock> run_lock;
+  auto lock_run_dir = [&](const std::string& run_dir) {
+    if (dist.rank == 0 && !cmd.dry_run && !run_lock) run_lock.emplace(run_dir, "trained");
+  };
   std::string checkpoint_file;
   TrainConfig config;
   if (cmd.resume.empty()) {
     config = new_run_config(cmd.given);
   } else {
+    if (cmd.given.run_dir || fs::is_directory(cmd.resume)) lock_run_dir(cmd.given.run_dir ? *cmd.given.run_dir : cmd.resume);
     checkpoint_file = resolve_checkpoint(cmd.resume);
     config = resumed_config(CheckpointReader(checkpoint_file).config(), cmd.given);
     if (!cmd.given.run_dir) config.run_dir = run_dir_of(cmd.resume, checkpoint_file, config.run_dir);
   }
-  DistOptions dist = dist_options_from_environment();  // WORLD_SIZE > 1: torchrun, Slurm or --nproc
   dist.backend = cmd.dist_backend;
   dist.timeout_s = cmd.dist_timeout_s;
   if (dist.world_size > 1 && resolve_device(config.device).is_cuda())
@@ -92,6 +103,8 @@ ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   const bool is_main = !group || group->is_main();
   const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(static_cast<int>(config.threads > 0 ? config.threads : std::max(1, cores / dist.world_size)));
+
+  lock_run_dir(config.run_dir);  // before the data: rank 0 may prepare a FOLDER into the run directory
 
   // ---- Data: rank 0 loads first (it may prepare a FOLDER into the run directory), then the others.
   DataRequest request;
