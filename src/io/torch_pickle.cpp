@@ -2,7 +2,10 @@
 
 #include <caffe2/serialize/inline_container.h>
 
+#include <algorithm>
 #include <climits>
+#include <cstdio>
+#include <iterator>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -51,6 +54,29 @@ ValuePtr make(Value::Kind kind) {
 
 [[noreturn]] void bad(const std::string& why) { throw UserError("malformed PyTorch pickle: " + why); }
 
+// Text from the file as a message may show it: printable ASCII kept, other bytes as \xNN, at most
+// 80 characters, so that no raw byte of a hostile file reaches the terminal.
+std::string printable(const std::string& text) {
+  std::string out;
+  for (const char c : text) {
+    if (out.size() >= 80) return out + "...";
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte >= 0x20 && byte < 0x7f) {
+      out += c;
+    } else {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
+      out += escaped;
+    }
+  }
+  return out;
+}
+
+// The only callables a torch.save'd state dict needs; the unpickler builds their results itself
+// and never calls anything.
+const char* const kAcceptedCallables[] = {"collections OrderedDict", "torch._utils _rebuild_tensor_v2",
+                                          "torch._utils _rebuild_parameter"};
+
 torch::ScalarType dtype_of_storage(const std::string& global) {
   static const std::map<std::string, torch::ScalarType> types = {
       {"torch FloatStorage", torch::kFloat32}, {"torch DoubleStorage", torch::kFloat64},
@@ -59,7 +85,7 @@ torch::ScalarType dtype_of_storage(const std::string& global) {
       {"torch ShortStorage", torch::kInt16},   {"torch CharStorage", torch::kInt8},
       {"torch ByteStorage", torch::kUInt8},    {"torch BoolStorage", torch::kBool}};
   auto it = types.find(global);
-  if (it == types.end()) bad("unsupported storage type " + global);
+  if (it == types.end()) bad("unsupported storage type " + printable(global));
   return it->second;
 }
 
@@ -298,6 +324,20 @@ class Unpickler {
     stack_.push_back(it->second);
   }
   ValuePtr reduce(const ValuePtr& callable, const ValuePtr& args) {
+    if (callable->kind == Value::Kind::kGlobal &&
+        std::find(std::begin(kAcceptedCallables), std::end(kAcceptedCallables), callable->s) ==
+            std::end(kAcceptedCallables)) {
+      // A pickle that asks to call something else (posix.system through __reduce__, say) is not a
+      // state dict: say what it asked for and where, not that a tensor is missing.
+      std::string name = callable->s;
+      std::replace(name.begin(), name.end(), ' ', '.');
+      std::string accepted;
+      for (const char* a : kAcceptedCallables) accepted += (accepted.empty() ? "" : ", ") + std::string(a);
+      std::replace(accepted.begin(), accepted.end(), ' ', '.');
+      throw UserError("the pickle asks to call " + printable(name) + " (opcode at byte " + std::to_string(pos_ - 1) +
+                      "); wgan never runs code from a file and stopped reading there. A PyTorch state dict needs "
+                      "only " + accepted);
+    }
     if (callable->kind == Value::Kind::kGlobal) {
       if (callable->s == "collections OrderedDict") return make(Value::Kind::kDict);
       if (callable->s == "torch._utils _rebuild_tensor_v2") return rebuild_tensor(args);

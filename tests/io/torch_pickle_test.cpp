@@ -172,3 +172,34 @@ TEST_F(TorchInterop, FuzzedPicklesNeverCrash) {
 
 }  // namespace
 }  // namespace wgan
+
+namespace wgan {
+namespace {
+
+// A pickle whose __reduce__ asks for posix.system('id'), as a hostile "checkpoint" would: refused
+// with the callable named and where, nothing run; a global of raw bytes is shown escaped.
+TEST(TorchPickle, CodeInAPickleIsRefusedByName) {
+  const StorageLoader no_storage = [](const std::string&, torch::ScalarType) { return torch::Tensor(); };
+  using namespace std::string_literals;  // the pickle holds NUL bytes
+  const std::string hostile = "\x80\x02"s + "cposix\nsystem\nq\x00X\x02\x00\x00\x00idq\x01\x85q\x02Rq\x03."s;
+  try {
+    unpickle_tensors(hostile, no_storage);
+    ADD_FAILURE() << "a pickle that calls posix.system was accepted";
+  } catch (const UserError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("asks to call posix.system (opcode at byte 30)"), std::string::npos) << message;
+    EXPECT_NE(message.find("never runs code"), std::string::npos) << message;
+  }
+  const std::string raw = std::string("\x80\x02") + "c\x01\xff\x1b[31m\nx\n)R.";
+  try {
+    unpickle_tensors(raw, no_storage);
+    ADD_FAILURE() << "a pickle that calls a raw-byte global was accepted";
+  } catch (const UserError& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find("\\x01\\xff\\x1b[31m.x"), std::string::npos) << message;
+    for (const char c : message) EXPECT_TRUE(c >= 0x20 && c < 0x7f) << "raw byte " << int(c) << " in: " << message;
+  }
+}
+
+}  // namespace
+}  // namespace wgan
