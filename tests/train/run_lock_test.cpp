@@ -119,3 +119,39 @@ TEST(RunLock, ASecondTrainerIsRefusedAndTheFirstRunStaysWhole) {
 
 }  // namespace
 }  // namespace wgan
+
+namespace wgan {
+namespace {
+
+// Readers take no lock: `sample` during a checkpoint write (slowed to 400 ms, so that most reads
+// land inside one) gets a whole checkpoint, the previous or the new one, never part of one.
+TEST(RunLock, SampleDuringACheckpointWriteReadsAWholeOne) {
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const std::string dir = test_support::fresh_dir("readers"), run = dir + "/run";
+  fs::create_directories(dir);
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c",
+            ("exec env WGAN_SLOW_WRITE=400:ckpt- " + std::string(WGAN_CLI_PATH) + " " + kRun +
+             "100000 --checkpoint-every 1 --keep-checkpoints 2 --run-dir " + run + " > /dev/null 2>&1")
+                .c_str(),
+            static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  while (list_checkpoints(run).empty() && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  for (int i = 0; i < 6; ++i) {
+    auto r = run_cli("sample --checkpoint " + run + " --num 4 --grid " + dir + "/grid.png");
+    EXPECT_EQ(r.code, 0) << r.output;
+    EXPECT_EQ(r.output.find("warning"), std::string::npos) << "a partial checkpoint was seen: " << r.output;
+  }
+  ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wgan
