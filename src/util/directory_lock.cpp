@@ -65,7 +65,7 @@ DirectoryLock::~DirectoryLock() {
   // this lock created and that holds nothing but the lock goes.
   std::error_code ec;
   const auto lock_file = std::filesystem::path(dir_) / kFileName;
-  if (created_dir_ && std::filesystem::is_empty(dir_, ec) == false) {
+  if (created_dir_) {
     auto it = std::filesystem::directory_iterator(dir_, ec);
     const bool only_the_lock = !ec && it != std::filesystem::directory_iterator() && it->path() == lock_file &&
                                std::next(it) == std::filesystem::directory_iterator();
