@@ -107,10 +107,10 @@ void graph_matches_eager(const BenchConfig& c, int64_t steps) {
     config.run_dir = "/tmp/wgan_gpu_check";
     wgan::resolve(config, data.size());
     wgan::Trainer trainer(config, data, true);
-    wgan::StepStats sum;
+    wgan::StatsWindow sum;
     for (int64_t i = 0; i < steps; ++i) sum.add(trainer.train_step());
     for (const auto& p : trainer.generator().parameters()) weights.push_back(p.detach().cpu().clone());
-    return sum.mean();
+    return sum;
   };
   try {
     std::vector<torch::Tensor> eager_w, graph_w;
@@ -124,8 +124,9 @@ void graph_matches_eager(const BenchConfig& c, int64_t steps) {
     std::printf("{\"check\":\"cuda_graph_vs_eager\",\"config\":\"%s\",\"steps\":%lld,\"eager_w\":%.6g,"
                 "\"graph_w\":%.6g,\"eager_gp\":%.6g,\"graph_gp\":%.6g,\"eager_g\":%.6g,\"graph_g\":%.6g,"
                 "\"weight_max_abs_diff\":%.3g,\"weight_max_abs\":%.3g}\n",
-                c.name.c_str(), static_cast<long long>(steps), eager.wasserstein, graph.wasserstein, eager.penalty,
-                graph.penalty, eager.generator_loss, graph.generator_loss, worst, scale);
+                c.name.c_str(), static_cast<long long>(steps), eager.mean("wasserstein"), graph.mean("wasserstein"),
+                eager.mean("penalty"), graph.mean("penalty"), eager.mean("generator_loss"),
+                graph.mean("generator_loss"), worst, scale);
   } catch (const std::exception& e) {
     std::printf("{\"check\":\"cuda_graph_vs_eager\",\"error\":\"%s\"}\n", std::string(e.what()).substr(0, 400).c_str());
   }

@@ -18,7 +18,7 @@
 #include "flop_count.h"
 #include "wgan/models/networks.h"
 #include "wgan/models/upsample_conv.h"
-#include "wgan/train/precision.h"
+#include "wgan/models/precision.h"
 #include "wgan/train/trainer.h"
 
 namespace {

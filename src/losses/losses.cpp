@@ -5,7 +5,7 @@
 namespace wgan {
 
 torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
-                               double lambda, double eps, const torch::Tensor& alpha_in) {
+                               double lambda, double eps, const torch::Tensor& alpha_in, torch::Tensor* mean_norm) {
   const int64_t batch = real.size(0);
   std::vector<int64_t> alpha_shape(static_cast<size_t>(real.dim()), 1);
   alpha_shape[0] = batch;
@@ -16,6 +16,7 @@ torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real
   auto grads = torch::autograd::grad({scores.sum()}, {x_hat}, /*grad_outputs=*/{},
                                      /*retain_graph=*/true, /*create_graph=*/true)[0];
   auto norms = (grads.reshape({batch, -1}).pow(2).sum(1) + eps).sqrt();
+  if (mean_norm) *mean_norm = norms.detach().mean();
   return lambda * (norms - 1).pow(2).mean();
 }
 
@@ -34,7 +35,7 @@ CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real,
   auto [real_scores, fake_scores] = score_both(critic, real, fake, joint);
   auto real_score = real_scores.mean();
   auto fake_score = fake_scores.mean();
-  return {fake_score - real_score, real_score, fake_score, torch::zeros({}, real_score.options())};
+  return {fake_score - real_score, real_score, fake_score, torch::zeros({}, real_score.options()), torch::Tensor()};
 }
 
 }  // namespace
@@ -43,7 +44,8 @@ CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& rea
                                 const LossOptions& options) {
   auto terms = wasserstein_terms(critic, real, fake, options.joint_pass);
   if (options.gp_lambda > 0) {  // lambda 0: a lazy-penalty step without the penalty
-    terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps, options.alpha);
+    terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps, options.alpha,
+                                     &terms.gradient_norm);
     terms.loss = terms.loss + terms.penalty;
   }
   return terms;
@@ -59,7 +61,7 @@ CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, c
   auto [real_logits, fake_logits] = score_both(critic, real, fake, options.joint_pass);
   // BCE(sigmoid(l), 1) = softplus(-l); BCE(sigmoid(l), 0) = softplus(l); stable for any l.
   auto loss = torch::softplus(-real_logits).mean() + torch::softplus(fake_logits).mean();
-  return {loss, real_logits.mean(), fake_logits.mean(), torch::zeros({}, loss.options())};
+  return {loss, real_logits.mean(), fake_logits.mean(), torch::zeros({}, loss.options()), torch::Tensor()};
 }
 
 torch::Tensor wasserstein_generator_loss(const torch::Tensor& fake_scores) { return -fake_scores.mean(); }

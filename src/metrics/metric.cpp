@@ -8,7 +8,8 @@
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/data/training_data.h"
 #include "wgan/models/networks.h"
-#include "wgan/train/sampling.h"
+#include "wgan/generate/class_labels.h"
+#include "wgan/generate/generate.h"
 #include "wgan/util/error.h"
 #include "wgan/util/stop_request.h"
 

@@ -9,8 +9,8 @@
 
 #include "wgan/io/image_grid.h"
 #include "wgan/losses/losses.h"
-#include "wgan/train/foreach_adam.h"
-#include "wgan/train/moving_average.h"
+#include "wgan/optim/foreach_adam.h"
+#include "wgan/optim/moving_average.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 #include "wgan/util/progress.h"

@@ -5,7 +5,7 @@
 
 #include "wgan/data/training_data.h"
 #include "wgan/io/image_grid.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "../support/run_cli.h"
 
 namespace fs = std::filesystem;

@@ -13,7 +13,7 @@
 #include "wgan/dist/process_group.h"
 #include "wgan/dist/sync_batch_norm.h"
 #include "wgan/models/networks.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "../support/run_cli.h"
 
 namespace fs = std::filesystem;

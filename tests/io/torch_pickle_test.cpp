@@ -11,7 +11,7 @@
 #include <random>
 
 #include "wgan/models/networks.h"
-#include "wgan/train/sampling.h"
+#include "wgan/run/generator_loader.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 

@@ -4,8 +4,8 @@
 #include <cmath>
 
 #include "wgan/models/networks.h"
-#include "wgan/train/foreach_adam.h"
-#include "wgan/train/train_config.h"
+#include "wgan/optim/foreach_adam.h"
+#include "wgan/run/train_config.h"
 #include "wgan/util/error.h"
 #include "../support/run_cli.h"
 #include "../support/train_fixtures.h"

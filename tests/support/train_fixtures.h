@@ -8,7 +8,7 @@
 #include <string>
 
 #include "wgan/data/dataset.h"
-#include "wgan/train/train_config.h"
+#include "wgan/run/train_config.h"
 
 namespace wgan::test_support {
 

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "wgan/toy/toy_command.h"
+#include "wgan/commands/toy_command.h"
 
 namespace fs = std::filesystem;
 using namespace wgan;

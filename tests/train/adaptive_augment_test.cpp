@@ -1,6 +1,6 @@
 // --augment-p ada: the overfitting signal and the controller's rule, the held-out split, and a run
 // that moves p, logs it and resumes exactly (p and its smoothing are in the checkpoint).
-#include "wgan/train/adaptive_augment.h"
+#include "wgan/augment/adaptive_augment.h"
 
 #include <gtest/gtest.h>
 
@@ -10,8 +10,8 @@
 
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/data/training_data.h"
-#include "wgan/train/checkpoint.h"
-#include "wgan/train/train_config.h"
+#include "wgan/run/checkpoint.h"
+#include "wgan/run/train_config.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
 #include "../support/run_cli.h"

@@ -1,7 +1,7 @@
 // --augment: every transform is differentiable (finite differences in float64), keeps values in
 // [-1, 1], changes the images it is applied to and only those, and is the identity at p = 0; a run
 // with it trains, logs its p and resumes exactly; `wgan augment` draws what the critic sees.
-#include "wgan/train/augment.h"
+#include "wgan/augment/augment.h"
 
 #include <gtest/gtest.h>
 
@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "wgan/io/image_grid.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"

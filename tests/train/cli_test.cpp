@@ -13,7 +13,7 @@
 
 #include "wgan/io/image_grid.h"
 #include "wgan/io/torch_pickle.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "../support/run_cli.h"
 

@@ -21,7 +21,7 @@
 #include "wgan/data/training_data.h"
 #include "wgan/io/torch_pickle.h"
 #include "wgan/models/networks.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "../support/run_cli.h"
 #include "../support/train_fixtures.h"

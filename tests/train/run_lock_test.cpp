@@ -11,7 +11,7 @@
 #include <thread>
 
 #include "wgan/models/networks.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/directory_lock.h"
 #include "wgan/util/error.h"

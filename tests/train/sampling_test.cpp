@@ -1,6 +1,8 @@
 // Sampling from a trained generator: the same seed gives the same images whatever the batch, and
 // latent interpolation walks the sphere.
-#include "wgan/train/sampling.h"
+#include "wgan/generate/generate.h"
+#include "wgan/generate/latent.h"
+#include "wgan/run/generator_loader.h"
 
 #include <gtest/gtest.h>
 

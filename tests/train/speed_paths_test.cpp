@@ -13,8 +13,8 @@
 #include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
 #include "wgan/models/networks.h"
-#include "wgan/train/foreach_adam.h"
-#include "wgan/train/precision.h"
+#include "wgan/optim/foreach_adam.h"
+#include "wgan/models/precision.h"
 #include "wgan/train/trainer.h"
 #include "wgan/util/error.h"
 #include "../support/train_fixtures.h"
@@ -119,7 +119,7 @@ TrainConfig small_run(const std::string& name, int64_t check_every) {
 TEST(DeferredChecks, SumTheSameLossesAndReadOnlyEveryKSteps) {
   auto data = noise_dataset(64);
   // One after the other: the trainers share LibTorch's global generator, which each constructor reseeds.
-  StepStats eager_sum, deferred_sum;
+  StatsWindow eager_sum, deferred_sum;
   {
     Trainer eager(small_run("eager", 1), data, true);
     for (int step = 1; step <= 6; ++step) eager_sum.add(eager.train_step());
@@ -127,16 +127,19 @@ TEST(DeferredChecks, SumTheSameLossesAndReadOnlyEveryKSteps) {
   Trainer deferred(small_run("deferred", 3), data, true);
   for (int step = 1; step <= 6; ++step) {
     auto read = deferred.train_step();
-    EXPECT_EQ(read.count, step % 3 == 0 ? 3 : 0) << "step " << step;
+    EXPECT_EQ(read.steps, step % 3 == 0 ? 3 : 0) << "step " << step;
     deferred_sum.add(read);
   }
-  ASSERT_EQ(eager_sum.count, 6);
-  ASSERT_EQ(deferred_sum.count, 6);
-  EXPECT_NEAR(deferred_sum.critic_loss, eager_sum.critic_loss, 1e-4 * (1 + std::abs(eager_sum.critic_loss)));
-  EXPECT_NEAR(deferred_sum.penalty, eager_sum.penalty, 1e-4 * (1 + std::abs(eager_sum.penalty)));
-  EXPECT_NEAR(deferred_sum.wasserstein, eager_sum.wasserstein, 1e-4 * (1 + std::abs(eager_sum.wasserstein)));
-  EXPECT_NEAR(deferred_sum.generator_loss, eager_sum.generator_loss, 1e-4 * (1 + std::abs(eager_sum.generator_loss)));
-  EXPECT_GT(std::abs(eager_sum.penalty), 1e-6);  // the sums are not trivially zero
+  ASSERT_EQ(eager_sum.steps, 6);
+  ASSERT_EQ(deferred_sum.steps, 6);
+  for (const std::string name : {"critic_loss", "penalty", "wasserstein", "generator_loss", "real_score"}) {
+    const auto& eager = eager_sum.sums[name];
+    const auto& later = deferred_sum.sums[name];
+    EXPECT_EQ(later.count, eager.count) << name;
+    EXPECT_GE(eager.count, 6) << name;
+    EXPECT_NEAR(later.total, eager.total, 1e-4 * (1 + std::abs(eager.total))) << name;
+  }
+  EXPECT_GT(std::abs(eager_sum.sums["penalty"].total), 1e-6);  // the sums are not trivially zero
 }
 
 TEST(DeferredChecks, NanIsReportedAtTheNextReadWithTheSpan) {
@@ -147,7 +150,7 @@ TEST(DeferredChecks, NanIsReportedAtTheNextReadWithTheSpan) {
     torch::NoGradGuard no_grad;
     trainer.critic().parameters().front().fill_(std::numeric_limits<float>::quiet_NaN());
   }
-  EXPECT_EQ(trainer.train_step().count, 0);  // not read yet
+  EXPECT_EQ(trainer.train_step().steps, 0);  // not read yet
   try {
     trainer.train_step();
     FAIL() << "NaN went unnoticed";
@@ -182,7 +185,7 @@ TEST(Precision, Bf16TrainingStepStaysCloseToFp32WithEveryCriticNorm) {
     fp32_config.precision = "fp32";
     bf16_config.precision = "bf16";
     fp32_config.model.critic_norm = bf16_config.model.critic_norm = norm;
-    StepStats a;
+    StatsWindow a;
     {
       Trainer fp32(fp32_config, data, true);  // first, alone: the constructors reseed the global generator
       a = fp32.train_step();
@@ -190,10 +193,10 @@ TEST(Precision, Bf16TrainingStepStaysCloseToFp32WithEveryCriticNorm) {
     Trainer bf16(bf16_config, data, true);
     auto b = bf16.train_step();
     // Same weights, data and noise; bfloat16 keeps 8 bits of mantissa, so a few per cent.
-    EXPECT_NEAR(b.wasserstein, a.wasserstein, 0.05 * std::abs(a.wasserstein) + 0.02) << norm;
-    EXPECT_NEAR(b.penalty, a.penalty, 0.05 * std::abs(a.penalty) + 0.02) << norm;
-    EXPECT_NEAR(b.generator_loss, a.generator_loss, 0.05 * std::abs(a.generator_loss) + 0.02) << norm;
-    EXPECT_NE(b.penalty, a.penalty) << norm;  // autocast did change the arithmetic
+    EXPECT_NEAR(b.mean("wasserstein"), a.mean("wasserstein"), 0.05 * std::abs(a.mean("wasserstein")) + 0.02) << norm;
+    EXPECT_NEAR(b.mean("penalty"), a.mean("penalty"), 0.05 * std::abs(a.mean("penalty")) + 0.02) << norm;
+    EXPECT_NEAR(b.mean("generator_loss"), a.mean("generator_loss"), 0.05 * std::abs(a.mean("generator_loss")) + 0.02) << norm;
+    EXPECT_NE(b.mean("penalty"), a.mean("penalty")) << norm;  // autocast did change the arithmetic
     for (const auto& p : bf16.generator().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
     EXPECT_EQ(bf16.config().precision, "bf16");
   }

@@ -18,7 +18,7 @@
 
 #include "wgan/dist/process_group.h"
 #include "wgan/models/networks.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "../support/run_cli.h"
 #include "../support/train_fixtures.h"

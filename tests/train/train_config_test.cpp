@@ -1,6 +1,6 @@
 // The train options: checks that name the flag, the length in steps, the JSON round trip, and how
 // the options given with --resume merge into a checkpoint's config (without the CLI).
-#include "wgan/train/train_config.h"
+#include "wgan/run/train_config.h"
 
 #include <gtest/gtest.h>
 

@@ -18,6 +18,7 @@ struct CriticTerms {
   torch::Tensor real_score;  // mean D(real)
   torch::Tensor fake_score;  // mean D(fake)
   torch::Tensor penalty;     // lambda-weighted gradient penalty
+  torch::Tensor gradient_norm;  // mean ||grad D(x_hat)|| over the penalty's interpolates (undefined without one)
 };
 
 struct LossOptions {
@@ -34,8 +35,10 @@ struct LossOptions {
 // dim, with eps inside the square root. The gradient is taken with create_graph, so the
 // penalty's own gradient reaches the critic's parameters (the blog post's create_graph=False
 // silently trains nothing). `alpha` (B) may be given for tests; otherwise uniform in [0, 1).
+// `mean_norm`, when given, receives the mean of the per-sample norms (detached).
 torch::Tensor gradient_penalty(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
-                               double lambda, double eps, const torch::Tensor& alpha = {});
+                               double lambda, double eps, const torch::Tensor& alpha = {},
+                               torch::Tensor* mean_norm = nullptr);
 
 // WGAN-GP critic: -D(real) + D(fake) + penalty.
 CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,

@@ -1,48 +1,41 @@
-// The WGAN-GP training loop: n critic steps then one generator step, an EMA of the generator,
-// fixed-z sample grids, JSON-lines metrics, checkpoints, and a NaN guard. The loss is a row of
-// loss_table(); the loop does not know which one it runs.
+// The WGAN-GP training loop: the schedule around the step (train_step.h). It owns the run's
+// networks, data, statistics and files; run() reads as the list of what happens when.
+//   trainer.cpp         setup (networks, device, optimizers, resume, ranks) and one iteration
+//   training_loop.cpp   run(): the schedule, stop signals, write failures
+//   training_files.cpp  what the run writes: grids, checkpoints, quality lines, the log
 #pragma once
 #include <torch/torch.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 
 #include "wgan/data/batcher.h"
-#include "wgan/data/device_batches.h"
 #include "wgan/data/dataset.h"
+#include "wgan/data/device_batches.h"
 #include "wgan/data/prefetcher.h"
 #include "wgan/dist/process_group.h"
-#include "wgan/losses/losses.h"
 #include "wgan/metrics/metric.h"
-#include "wgan/models/networks.h"
-#include "wgan/train/adaptive_augment.h"
-#include "wgan/train/augment.h"
-#include "wgan/train/checkpoint.h"
+#include "wgan/augment/adaptive_augment.h"
+#include "wgan/run/checkpoint.h"
 #include "wgan/train/cuda_graph.h"
-#include "wgan/train/train_config.h"
+#include "wgan/train/stats_sinks.h"
+#include "wgan/run/train_config.h"
+#include "wgan/train/train_step.h"
+#include "wgan/train/training_stats.h"
 #include "wgan/util/error.h"
 #include "wgan/util/phase_timer.h"
 #include "wgan/util/stop_request.h"
 
 namespace wgan {
 
+class ProgressBar;
+
 // A loss or gradient became NaN/Inf. The message names the step and the term.
 class TrainingDiverged : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
-};
-
-// Averages of one or more generator steps.
-struct StepStats {
-  double critic_loss = 0;   // critic objective, penalty included
-  double wasserstein = 0;   // mean D(real) - mean D(fake)
-  double penalty = 0;       // lambda-weighted gradient penalty
-  double generator_loss = 0;
-  int64_t count = 0;
-  void add(const StepStats& other);
-  StepStats mean() const;
 };
 
 // How a Trainer starts, besides its config: quiet or not, from a checkpoint or not, alone or as
@@ -76,10 +69,10 @@ class Trainer {
   // the final grid and the report.
   Outcome run(const StopRequest* stop = nullptr);
 
-  // One generator step with its critic steps. Returns the losses of the steps read since the
-  // last read (count = how many); on a GPU they are read every --check-every steps, so most
-  // calls return count 0.
-  StepStats train_step();
+  // One generator step with its critic steps, the EMA and the augmentation controller. Returns the
+  // statistics read during it (steps = how many steps they cover); on a GPU they are read every
+  // --check-every steps, so most calls return an empty window.
+  StatsWindow train_step();
 
   // Writes checkpoints/ckpt-<step>.pt and prunes old ones; returns its path ("" on ranks other
   // than 0, which only take part in the agreement check).
@@ -90,140 +83,117 @@ class Trainer {
   nlohmann::json evaluate_quality();
 
   // The progress bar's suffix: kimg and img/s as of now (the rate over the steps since the last
-  // --log-every line), then the losses of the last line read, with the step they come from.
+  // --log-every line), then the statistics of the last line read, with the step they come from.
   std::string progress_suffix() const;
 
   const TrainConfig& config() const { return config_; }
   const TrainingState& state() const { return state_; }
-  GeneratorNet& generator() { return *generator_; }
-  CriticNet& critic() { return *critic_; }
+  GeneratorNet& generator() { return *networks_.generator; }
+  CriticNet& critic() { return *networks_.critic; }
   // The network samples come from: the EMA when enabled, else the generator.
-  GeneratorNet& sampling_generator() { return generator_ema_ ? *generator_ema_ : *generator_; }
+  GeneratorNet& sampling_generator() { return generator_ema_ ? *generator_ema_ : *networks_.generator; }
   torch::Device device() const { return device_; }
   // Per-phase wall time of train_step (off by default; the speed benchmark turns it on).
   PhaseTimer& phase_timer() { return timer_; }
 
  private:
+  // ---- Setup and one iteration (trainer.cpp).
   void resume(const std::string& checkpoint_file);
   void join_group(std::shared_ptr<ProcessGroup> group);
-  void update_ema();
-  // A real batch on the device: images in [-1, 1] and, for a conditional model, their classes.
-  struct RealBatch {
-    torch::Tensor images, labels;
-  };
-  RealBatch next_real_batch();
-  torch::Tensor see(const torch::Tensor& images);    // what the critic is shown of images (--augment)
+  RealBatch next_real_batch();                            // from the prefetcher or the GPU copy
+  RealBatch random_real_batch(const ImageDataset& data);  // this rank's share, drawn with replacement
   // --augment-p ada: measures the overfitting signal on one batch each of training, held-out and
   // generated images (the same on every rank) and moves p.
   void adapt_augment_p();
-  RealBatch random_real_batch(const ImageDataset& data);  // this rank's share, drawn with replacement
-  // Generator / critic forward, under autocast for bf16; labels undefined for an unconditional model.
-  torch::Tensor generate(const torch::Tensor& z, const torch::Tensor& labels);
-  torch::Tensor score(const torch::Tensor& images, const torch::Tensor& labels);
-  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels);
-  // --cond: this rank's share of classes drawn for the whole batch at the data's class frequencies
-  // (on the device, so a captured graph redraws them); undefined for an unconditional model.
-  torch::Tensor random_labels();
-  void read_pending(StepStats& stats);
-  // One critic step on `real` / the generator step. eager: read and check the losses now (a host
-  // sync); otherwise add them to pending_ (what a captured graph does). The generated images of a
-  // critic step take the real batch's classes.
-  void critic_update(const RealBatch& real, bool eager, StepStats& stats);
-  void generator_update(bool eager, StepStats& stats);
+  void eager_iteration(bool check);
+  void graph_iteration();  // one iteration through the CUDA graph (captured on first use)
+  void update_ema();
   double ema_beta() const;  // this step's EMA decay (ramped up early in the run)
-  void graph_step();        // one iteration through the CUDA graph (captured on first use)
-  torch::Tensor my_share(const torch::Tensor& whole) const;
-  void check_finite(double value, const char* term) const;
+  // Reads the statistics; a NaN or Inf stops the run (TrainingDiverged).
+  void read_stats();
   // Throws TrainingDiverged: "training diverged WHEN: TERM is NaN|Inf DETAIL", then where the last
   // good checkpoint is and how to resume from it.
-  [[noreturn]] void diverged(const std::string& when, const char* term, double value, const std::string& detail) const;
-  void write_metrics(const StepStats& stats, double images_per_second);
-  double kimg() const;  // thousands of real images the critic has seen
-  // Real images per second since the last --log-every line (the rate window's start).
-  double window_rate(std::chrono::steady_clock::time_point now) const;
+  [[noreturn]] void diverged(const std::string& when, const NonFiniteStat& stat, const std::string& detail) const;
+
+  // ---- The schedule (training_loop.cpp).
+  void start_run();  // the run directory: config.json, stale temporary files, the log up to this step
+  void log_line();   // a metrics.jsonl line and the progress bar's detail
+  bool quality_due(bool last) const;
+  void evaluate_quality_and_say(const StopRequest* stop, ProgressBar& progress);
+  bool checkpoint_clock_due() const;  // --checkpoint-minutes since the last checkpoint
+  // The stop a signal asked for: the checkpoint (unless this step has one), then, unless a person
+  // insisted, the final grid and report.
+  Outcome stop_on_request(const StopRequest& stop);
+  // A file of the run could not be written: try the checkpoint first (unless that is what failed,
+  // or other ranks are waiting in a collective), then stop with one UserError naming the file.
+  [[noreturn]] void stop_on_write_failure(const UserError& failure, bool checkpoint_first);
+  std::string checkpoint_or_stop();
+  void write_or_stop(const std::function<void()>& write);
+  // What a failed write says after its own reason: the step, the newest good checkpoint, how to resume.
+  std::string resume_hint() const;
+
+  // ---- What the run writes (training_files.cpp).
   void save_samples_and_report();  // samples/<step>.png, then report.html
   // At an interrupt, after the checkpoint: the final grid and the report, as at a normal end; a
   // failure there is a warning (the checkpoint is safe).
   void save_final_samples();
-  // What a failed write says after its own reason: the step, the newest good checkpoint, how to resume.
-  std::string resume_hint() const;
-  // A file of the run could not be written: try the checkpoint first (unless that is what failed,
-  // or other ranks are waiting in a collective), then stop with one UserError naming the file.
-  [[noreturn]] void stop_on_write_failure(const UserError& failure, bool checkpoint_first);
   // On resume: metrics.jsonl lines of steps after the checkpoint (a killed run's) are dropped.
   void drop_metrics_after_resume();
-  // The stop a signal asked for: the checkpoint (unless this step has one), then, unless a person
-  // insisted, the final grid and report.
-  Outcome stop_on_request(const StopRequest& stop);
-  // --checkpoint-minutes have passed since the last checkpoint (or the start of run()).
-  bool checkpoint_clock_due() const;
-  // The quality line, or none when a stop request abandoned the evaluation.
-  std::optional<nlohmann::json> evaluate_quality_unless_stopped(const StopRequest* stop);
+  double kimg() const;  // thousands of real images the critic has seen
+  // Real images per second since the last --log-every line (the rate window's start).
+  double window_rate(std::chrono::steady_clock::time_point now) const;
 
   TrainConfig config_;
   const ImageDataset& dataset_;
   bool quiet_;
   bool progress_bar_ = true;
-  // What the progress bar shows between log lines: the losses of the last line and the step they
-  // are from, and where the current rate window started.
-  StepStats shown_losses_;
-  int64_t shown_losses_step_ = -1;
-  std::chrono::steady_clock::time_point rate_window_start_;
-  int64_t rate_window_batches_ = 0;
-  double last_rate_ = 0;
   torch::Device device_;
   const Loss& loss_;
-  LossOptions loss_options_;
+  int64_t check_every_ = 1;  // generator steps between reads of the statistics
+  bool channels_last_ = false;
+  PhaseTimer timer_;
+
+  // The networks, the step that trains them, and what it reports.
+  TrainingStats stats_;
+  TrainedNetworks networks_;
+  std::shared_ptr<GeneratorNet> generator_ema_;
+  std::unique_ptr<TrainStep> step_;
+  torch::Tensor fixed_z_;
+
+  // The real images: shuffled epochs, prefetched, or the dataset on the GPU (--gpu-data) with its labels.
   EpochBatcher batcher_;
   BatchPrefetcher prefetcher_;
-  std::shared_ptr<GeneratorNet> generator_;
-  std::shared_ptr<GeneratorNet> generator_ema_;
-  std::shared_ptr<CriticNet> critic_;
-  std::unique_ptr<torch::optim::Optimizer> generator_opt_;
-  std::unique_ptr<torch::optim::Optimizer> critic_opt_;
-  torch::Tensor fixed_z_;
-  // --cond: the cumulative class frequencies labels are drawn from, and the dataset's labels on the
-  // device when its images are there (--gpu-data).
-  torch::Tensor class_cdf_, device_labels_;
-  double class_loss_weight_ = 0;  // --class-loss when the critic has a class head, else 0
-  TrainingState state_;
-  std::string last_checkpoint_;
-  int64_t last_checkpoint_step_ = -1;  // the step of the checkpoint this process wrote last
-  std::chrono::steady_clock::time_point last_checkpoint_time_ = std::chrono::steady_clock::now();
-  std::vector<std::unique_ptr<Metric>> metrics_;
-  std::shared_ptr<ProcessGroup> group_;
-  int64_t local_batch_;  // this rank's share of config.batch
-  PhaseTimer timer_;
-  bool bf16_ = false;
-  bool channels_last_ = false;
-  std::unique_ptr<DeviceBatches> device_batches_;  // the dataset on the GPU (--gpu-data)
-  // Deferred reads: the losses and the finite checks of steps not yet read, summed on the device
-  // in these slots. A gradient slot holds 0 * |grad|^2: zero unless the gradient was not finite.
-  // The critic's four slots and the generator's two are each written as one stacked row.
-  enum PendingSlot : int64_t {
-    kCriticLoss, kPenalty, kWasserstein, kCriticGradientCheck,  // the critic's row
-    kGeneratorLoss, kGeneratorGradientCheck,                      // the generator's row
-    kPendingSlots
-  };
-  int64_t check_every_ = 1;
-  torch::Tensor pending_;
-  int64_t pending_steps_ = 0;
-  int64_t pending_first_step_ = 0;
-  // --augment: the transforms and their probability, as a device tensor (what a captured graph reads).
-  std::vector<AugmentKind> augment_kinds_;
-  torch::Tensor augment_p_;  // = state_.augment_p, on the device
-  // --augment-p ada: the controller and the held-out images its signal is measured on.
+  std::unique_ptr<DeviceBatches> device_batches_;
+  torch::Tensor device_labels_;
+
+  // --augment: the probability as a device tensor (what a captured graph reads); --augment-p ada:
+  // the controller and the held-out images its signal is measured on.
+  torch::Tensor augment_p_;
   std::unique_ptr<AdaptiveAugment> ada_;
   const ImageDataset* held_out_ = nullptr;
+
   // --cuda-graph: the captured iteration and the device tensors it reads its inputs from.
   std::unique_ptr<StepGraph> step_graph_;
   int64_t graph_warmup_left_ = 3;  // eager iterations first: cuDNN's algorithm search and the optimizer state
   torch::Tensor graph_indices_, graph_flips_, graph_ema_weight_;
-};
 
-// cpu, cuda or auto -> a device; UserError when cuda is asked for and absent.
-torch::Device resolve_device(const std::string& name);
-// Which GPU "cuda" means in this process (a distributed worker uses its LOCAL_RANK's).
-void set_default_cuda_index(int index);
+  // Where the run is: its state, its last checkpoint, the ranks, the quality metrics.
+  TrainingState state_;
+  std::string last_checkpoint_;
+  int64_t last_checkpoint_step_ = -1;  // the step of the checkpoint this process wrote last
+  std::chrono::steady_clock::time_point last_checkpoint_time_ = std::chrono::steady_clock::now();
+  int64_t unread_first_step_ = 0;      // the first step whose statistics are not read yet
+  std::shared_ptr<ProcessGroup> group_;
+  std::vector<std::unique_ptr<Metric>> metrics_;
+
+  // The log: the statistics since the last line, and what the progress bar shows between lines (the
+  // last line's means and step, where the current rate window started).
+  StatsWindow log_window_;
+  StatsWindow shown_;
+  int64_t shown_step_ = -1;
+  std::chrono::steady_clock::time_point rate_window_start_;
+  int64_t rate_window_batches_ = 0;
+  double last_rate_ = 0;
+};
 
 }  // namespace wgan

@@ -1,4 +1,4 @@
-// What the option tables (models/model_options.def, train/train_options.def) expand into: the
+// What the option tables (models/model_options.def, run/train_options.def) expand into: the
 // resume rule of each option and the "given on the command line" type of its overrides.
 #pragma once
 #include <optional>

@@ -1,4 +1,4 @@
-#include "wgan/train/augment.h"
+#include "wgan/augment/augment.h"
 
 #include <algorithm>
 #include <sstream>

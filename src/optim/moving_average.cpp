@@ -1,4 +1,4 @@
-#include "wgan/train/moving_average.h"
+#include "wgan/optim/moving_average.h"
 
 namespace wgan {
 

@@ -1,4 +1,4 @@
-#include "wgan/train/precision.h"
+#include "wgan/models/precision.h"
 
 #include <ATen/autocast_mode.h>
 #include <torch/version.h>

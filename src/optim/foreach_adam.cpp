@@ -1,4 +1,4 @@
-#include "wgan/train/foreach_adam.h"
+#include "wgan/optim/foreach_adam.h"
 
 #include <algorithm>
 #include <cmath>

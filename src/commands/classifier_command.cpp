@@ -1,4 +1,4 @@
-#include "wgan/metrics/classifier_command.h"
+#include "wgan/commands/classifier_command.h"
 
 #include <ATen/CPUGeneratorImpl.h>
 

@@ -1,11 +1,11 @@
-#include "wgan/train/train_config.h"
+#include "wgan/run/train_config.h"
 
 #include <cmath>
 
 #include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
-#include "wgan/train/augment.h"
-#include "wgan/train/precision.h"
+#include "wgan/augment/augment.h"
+#include "wgan/models/precision.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -41,7 +41,7 @@ void apply_all(TrainConfig& c, const TrainOverrides& given) {
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
 #define WGAN_OPTION(field, type, default_value, rule, flag) apply(c.field, given.field);
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   c.model.arch = canonical_arch(c.model.arch);
 }
@@ -52,7 +52,7 @@ std::vector<std::string> resumable_flags() {
   std::vector<std::string> flags;
 #define WGAN_OPTION(field, type, default_value, rule, flag) \
   if (ResumeRule::rule != ResumeRule::kFixed) flags.push_back(flag);
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   return flags;
 }
@@ -61,7 +61,7 @@ std::vector<std::string> train_option_flags() {
   std::vector<std::string> flags;
 #define WGAN_OPTION(field, type, default_value, rule, flag) flags.push_back(flag);
 #include "wgan/models/model_options.def"
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   return flags;
 }
@@ -93,7 +93,7 @@ TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given
 #undef WGAN_OPTION
 #define WGAN_OPTION(field, type, default_value, rule, flag) \
   if (given.field && ResumeRule::rule == ResumeRule::kFixed) refuse(flag);
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   TrainConfig c = saved;
   if (given.length_given()) c.kimg = c.steps = c.epochs = std::nullopt;  // the new length replaces the old
@@ -263,7 +263,7 @@ nlohmann::json to_json(const TrainConfig& c) {
   model["class_head"] = c.model.class_head;
   nlohmann::json j = {{"model", model}, {"total_steps", c.total_steps}};
 #define WGAN_OPTION(field, type, default_value, rule, flag) j[#field] = json_value(c.field);
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   return j;
 }
@@ -280,7 +280,7 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
     read_json(model, "class_head", c.model.class_head);
   }
 #define WGAN_OPTION(field, type, default_value, rule, flag) read_json(j, #field, c.field);
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   read_json(j, "total_steps", c.total_steps);
   c.model.arch = canonical_arch(c.model.arch);  // checkpoints from before the rename say "seed"

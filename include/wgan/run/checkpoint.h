@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "wgan/train/train_config.h"
+#include "wgan/run/train_config.h"
 
 namespace wgan {
 

@@ -1,12 +1,12 @@
-#include "wgan/metrics/eval_command.h"
+#include "wgan/commands/eval_command.h"
 
 #include <chrono>
 #include <filesystem>
 #include <iostream>
 
 #include "wgan/metrics/metric.h"
-#include "wgan/train/sampling.h"
-#include "wgan/train/trainer.h"
+#include "wgan/run/generator_loader.h"
+#include "wgan/util/device.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 

@@ -1,4 +1,4 @@
-#include "wgan/train/train_command.h"
+#include "wgan/commands/train_command.h"
 
 #include <filesystem>
 #include <iostream>
@@ -9,9 +9,10 @@
 #include "wgan/dist/process_group.h"
 #include "wgan/dist/sync_batch_norm.h"
 #include "wgan/losses/losses.h"
-#include "wgan/train/checkpoint.h"
-#include "wgan/train/precision.h"
+#include "wgan/run/checkpoint.h"
+#include "wgan/models/precision.h"
 #include "wgan/train/trainer.h"
+#include "wgan/util/device.h"
 #include "wgan/util/directory_lock.h"
 #include "wgan/util/error.h"
 

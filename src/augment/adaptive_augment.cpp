@@ -1,4 +1,4 @@
-#include "wgan/train/adaptive_augment.h"
+#include "wgan/augment/adaptive_augment.h"
 
 #include <algorithm>
 

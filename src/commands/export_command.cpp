@@ -1,12 +1,12 @@
-#include "wgan/train/export_command.h"
+#include "wgan/commands/export_command.h"
 
 #include <filesystem>
 
 #include "wgan/io/onnx_model.h"
 #include "wgan/io/torch_pickle.h"
 #include "wgan/io/web_page.h"
-#include "wgan/train/checkpoint.h"
-#include "wgan/train/sampling.h"
+#include "wgan/run/checkpoint.h"
+#include "wgan/run/generator_loader.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 #include "wgan/util/version.h"

@@ -2,7 +2,7 @@
 #pragma once
 #include <string>
 
-#include "wgan/train/train_config.h"
+#include "wgan/run/train_config.h"
 #include "wgan/util/error.h"
 #include "wgan/util/stop_request.h"
 

@@ -1,10 +1,10 @@
-#include "wgan/train/augment_command.h"
+#include "wgan/commands/augment_command.h"
 
 #include <filesystem>
 
 #include "wgan/data/training_data.h"
 #include "wgan/io/image_grid.h"
-#include "wgan/train/augment.h"
+#include "wgan/augment/augment.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 

@@ -1,4 +1,4 @@
-#include "wgan/train/sample_command.h"
+#include "wgan/commands/sample_command.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,8 +9,12 @@
 #include "wgan/data/npy.h"
 #include "wgan/io/image_grid.h"
 #include "wgan/io/torch_pickle.h"
-#include "wgan/train/checkpoint.h"
-#include "wgan/train/trainer.h"
+#include "wgan/run/checkpoint.h"
+#include "wgan/generate/class_labels.h"
+#include "wgan/generate/generate.h"
+#include "wgan/generate/latent.h"
+#include "wgan/run/generator_loader.h"
+#include "wgan/util/device.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
 

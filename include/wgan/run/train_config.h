@@ -38,7 +38,7 @@ inline constexpr int64_t kDefaultSteps = 2000;
 struct TrainConfig {
   ModelConfig model;  // networks (resolution and channels come from the data)
 #define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   int64_t total_steps = 0;  // resolved: generator steps in the whole run
 };
@@ -48,7 +48,7 @@ struct TrainConfig {
 struct TrainOverrides {
   ModelOverrides model;
 #define WGAN_OPTION(field, type, default_value, rule, flag) Given<type> field;
-#include "wgan/train/train_options.def"
+#include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   bool length_given() const { return kimg || steps || epochs; }
 };

@@ -5,7 +5,6 @@
 #include <string>
 #include <vector>
 
-#include "wgan/train/sampling.h"
 
 namespace wgan {
 

@@ -1,4 +1,4 @@
-#include "wgan/train/checkpoint.h"
+#include "wgan/run/checkpoint.h"
 
 #include <algorithm>
 #include <cstdio>

@@ -1,0 +1,53 @@
+#include "wgan/run/generator_loader.h"
+
+#include <iostream>
+#include <map>
+
+#include "wgan/io/torch_pickle.h"
+#include "wgan/run/checkpoint.h"
+#include "wgan/util/error.h"
+
+namespace wgan {
+
+LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device) {
+  const std::string file = resolve_checkpoint(checkpoint_or_run_dir);
+  CheckpointReader reader(file, device);
+  LoadedGenerator loaded;
+  loaded.config = reader.config();
+  loaded.source = file;
+  loaded.step = reader.state().step;
+  loaded.net = make_generator(loaded.config.model);
+  loaded.net->to(device);
+  loaded.is_ema = use_ema && reader.has("G_ema");
+  if (use_ema && !loaded.is_ema) std::cerr << "note: " << file << " has no EMA generator; using G\n";
+  reader.load_module(loaded.is_ema ? "G_ema" : "G", *loaded.net);
+  loaded.net->eval();
+  return loaded;
+}
+
+LoadedGenerator load_blog_generator(const std::string& torch_file, torch::Device device) {
+  const auto tensors = load_torch_file(torch_file);
+  LoadedGenerator loaded;
+  loaded.config.model.arch = "blog";
+  loaded.config.model.resolution = 64;
+  loaded.config.model.channels = 3;
+  loaded.source = torch_file;
+  loaded.net = make_generator(loaded.config.model);
+  std::map<std::string, torch::Tensor> by_name(tensors.begin(), tensors.end());
+  torch::NoGradGuard no_grad;
+  for (auto& [name, target] : module_state(*loaded.net)) {
+    auto it = by_name.find(name);
+    if (it == by_name.end())
+      throw UserError(torch_file + " lacks " + name + ": not the blog post's Generator state dict");
+    if (it->second.sizes() != target.sizes()) {
+      throw UserError(torch_file + ": " + name + " has shape " + c10::str(it->second.sizes()) +
+                      ", the blog post's Generator has " + c10::str(target.sizes()));
+    }
+    target.copy_(it->second);
+  }
+  loaded.net->to(device);
+  loaded.net->eval();
+  return loaded;
+}
+
+}  // namespace wgan
