@@ -1,3 +1,4 @@
+#include "wgan/models/architecture.h"
 #include "wgan/commands/export_command.h"
 
 #include <filesystem>
@@ -88,7 +89,7 @@ std::vector<std::string> run_export(const ExportConfig& c) {
     write_file_atomic(facts_file, described.dump(2) + "\n");
     return {c.to, facts_file};
   }
-  const auto onnx = generator_to_onnx(*loaded.net, loaded.config.model.latent_dim, onnx_metadata(facts));
+  const auto onnx = generator_to_onnx(*loaded.net, loaded.config.model, onnx_metadata(facts));
   if (c.web) {
     write_web_page(c.to, onnx, facts, ort_web);
     return {c.to};

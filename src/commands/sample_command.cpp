@@ -1,3 +1,4 @@
+#include "wgan/models/architecture.h"
 #include "wgan/commands/sample_command.h"
 
 #include <algorithm>

@@ -1,6 +1,8 @@
 #include "wgan/io/onnx_model.h"
 
 #include "wgan/dist/sync_batch_norm.h"
+#include "wgan/models/architecture.h"
+#include "wgan/models/resnet.h"
 #include "wgan/models/upsample_conv.h"
 #include "wgan/util/error.h"
 
@@ -323,11 +325,11 @@ class ResnetEmitter {
 
 bool onnx_export_available() { return WGAN_HAVE_ONNX != 0; }
 
-std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
+std::string generator_to_onnx(GeneratorNet& net, const ModelConfig& config,
                               const std::vector<std::pair<std::string, std::string>>& metadata) {
 #if !WGAN_HAVE_ONNX
   (void)net;
-  (void)latent_dim;
+  (void)config;
   (void)metadata;
   throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
 #else
@@ -344,12 +346,14 @@ std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
   }
   auto* graph = model.mutable_graph();
   graph->set_name("wgan_generator");
+  const int64_t latent_dim = config.latent_dim;
   add_tensor_type(graph->add_input(), "z", {latent_dim});
   if (has_class_input(net)) add_tensor_type(graph->add_input(), "class", {}, onnx::TensorProto::INT64);
   int64_t side = 0, channels = 0;
-  if (auto* resnet = dynamic_cast<ResnetGenerator*>(&net)) {
-    side = ResnetEmitter(graph).emit(*resnet);
-    channels = resnet->output_conv->weight.size(0);
+  if (architecture_of(config).onnx_layout == OnnxLayout::kResidual) {
+    auto& resnet = static_cast<ResnetGenerator&>(net);  // make_generator(config) built it
+    side = ResnetEmitter(graph).emit(resnet);
+    channels = resnet.output_conv->weight.size(0);
   } else {
     side = add_transposed_conv_stack(graph, net, latent_dim, channels);
   }

@@ -80,14 +80,16 @@ const std::vector<Loss>& loss_table() {
     auto nothing = [](const std::vector<torch::Tensor>&, const LossOptions&) {};
     auto clip = [](const std::vector<torch::Tensor>& params, const LossOptions& o) { clip_weights(params, o.clip); };
     //        name       summary                                                   critic               generator
-    //        after step  penalty optimizer               n_critic lr    beta1 beta2
+    //        after step  penalty optimizer               n_critic lr    beta1 beta2  cpu_lr
     return std::vector<Loss>{
         {"wgan-gp", "WGAN with gradient penalty (Gulrajani et al. 2017): Adam 1e-4, betas 0/0.9, 5 critic steps",
-         wgan_gp_critic_loss, wasserstein_generator_loss, nothing, true, OptimizerKind::kAdam, 5, 1e-4, 0.0, 0.9},
+         wgan_gp_critic_loss, wasserstein_generator_loss, nothing, true, OptimizerKind::kAdam, 5, 1e-4, 0.0, 0.9, 2e-4},
         {"wgan", "WGAN with weight clipping (Arjovsky et al. 2017): RMSprop 5e-5, 5 critic steps",
-         wgan_critic_loss, wasserstein_generator_loss, clip, false, OptimizerKind::kRmsprop, 5, 5e-5, 0.0, 0.0},
+         wgan_critic_loss, wasserstein_generator_loss, clip, false, OptimizerKind::kRmsprop, 5, 5e-5, 0.0, 0.0,
+         std::nullopt},
         {"gan", "non-saturating GAN, BCE on logits (Goodfellow et al. 2014): Adam 2e-4, betas 0.5/0.999, 1 critic step",
-         gan_critic_loss, nonsaturating_generator_loss, nothing, false, OptimizerKind::kAdam, 1, 2e-4, 0.5, 0.999},
+         gan_critic_loss, nonsaturating_generator_loss, nothing, false, OptimizerKind::kAdam, 1, 2e-4, 0.5, 0.999,
+         std::nullopt},
     };
   }();
   return table;
@@ -102,9 +104,14 @@ const std::vector<std::string>& loss_names() {
   return names;
 }
 
-const Loss& make_loss(const std::string& name) {
+const Loss* find_loss(const std::string& name) {
   for (const auto& loss : loss_table())
-    if (loss.name == name) return loss;
+    if (loss.name == name) return &loss;
+  return nullptr;
+}
+
+const Loss& make_loss(const std::string& name) {
+  if (const Loss* loss = find_loss(name)) return *loss;
   std::string choices;
   for (const auto& known : loss_names()) choices += (choices.empty() ? "" : ", ") + known;
   throw UserError("--loss '" + name + "' must be one of " + choices);

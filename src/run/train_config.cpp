@@ -4,6 +4,7 @@
 
 #include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
+#include "wgan/models/architecture.h"
 #include "wgan/augment/augment.h"
 #include "wgan/models/precision.h"
 #include "wgan/util/error.h"
@@ -67,10 +68,11 @@ std::vector<std::string> train_option_flags() {
 }
 
 void apply_arch_defaults(TrainConfig& c, const TrainOverrides& given) {
-  if (canonical_arch(c.model.arch) != "resnet") return;
-  if (!given.lr) c.lr = kResnetLearningRate;
-  if (!given.lr_decay) c.lr_decay = "linear";
-  if (!given.model.critic_norm) c.model.critic_norm = "none";
+  const Architecture* arch = find_architecture(c.model.arch);
+  if (!arch) return;  // check_options names an unknown --arch
+  if (arch->learning_rate && !given.lr) c.lr = *arch->learning_rate;
+  if (arch->lr_decay && !given.lr_decay) c.lr_decay = *arch->lr_decay;
+  if (arch->critic_norm && !given.model.critic_norm) c.model.critic_norm = *arch->critic_norm;
 }
 
 TrainConfig new_run_config(const TrainOverrides& given) {
@@ -102,9 +104,11 @@ TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given
 }
 
 void apply_cpu_defaults(TrainConfig& c, const TrainOverrides& given, torch::Device device) {
-  if (c.model.arch == "blog" || !device.is_cpu()) return;
+  const Architecture* arch = find_architecture(c.model.arch);
+  if ((arch && arch->fixed_size) || !device.is_cpu()) return;
   if (!given.model.width) c.model.width = kCpuDefaultWidth;
-  if (!given.lr && c.loss == "wgan-gp") c.lr = kCpuDefaultLearningRate;
+  const Loss* loss = find_loss(c.loss);
+  if (!given.lr && loss && loss->cpu_lr) c.lr = *loss->cpu_lr;
 }
 
 int64_t effective_check_every(const TrainConfig& c, torch::Device device) {
@@ -185,8 +189,9 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
                       std::to_string(world_size) + " ranks");
     if (c.cuda_graph) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
   }
-  if (sync_bn && canonical_arch(c.model.arch) == "blog")
-    throw UserError("--sync-bn works with --arch dcgan and resnet (the blog post's networks keep plain BatchNorm)");
+  if (sync_bn && !architecture_of(c.model).takes_sync_bn)
+    throw UserError("--sync-bn works with --arch " + architecture_names(&Architecture::takes_sync_bn) + " (" +
+                    c.model.arch + " keeps plain BatchNorm)");
 }
 
 void check_data_fits(const TrainConfig& c, const ImageDataset& data, const TrainOverrides& given,

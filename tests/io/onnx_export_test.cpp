@@ -150,7 +150,7 @@ TEST(OnnxModel, CheckerAcceptsTheGraphAndItsTypesAndMetadata) {
   config.width = 8;
   config.latent_dim = 16;
   auto net = trained_looking_generator(config);
-  const auto model = parse(generator_to_onnx(*net, 16, {{"wgan.resolution", "32"}, {"wgan.classes", "[]"}}));
+  const auto model = parse(generator_to_onnx(*net, config, {{"wgan.resolution", "32"}, {"wgan.classes", "[]"}}));
   EXPECT_NO_THROW(onnx::checker::check_model(model));
   ASSERT_EQ(model.opset_import_size(), 1);
   EXPECT_EQ(model.opset_import(0).version(), kOnnxOpset);
@@ -192,7 +192,7 @@ TEST(OnnxModel, GraphComputesTheGeneratorInEvalMode) {
       config.latent_dim = 16;
     }
     auto net = trained_looking_generator(config);
-    const auto model = parse(generator_to_onnx(*net, config.latent_dim, {}));
+    const auto model = parse(generator_to_onnx(*net, config, {}));
     torch::manual_seed(8);
     auto z = torch::randn({5, config.latent_dim});
     torch::NoGradGuard no_grad;
@@ -214,7 +214,7 @@ TEST(OnnxModel, ConditionalGraphComputesTheGeneratorForEachClass) {
     config.class_names = {"a", "b", "c"};
     config.class_counts = {1, 1, 1};
     auto net = trained_looking_generator(config);  // random class tables too (their names hold "norm")
-    const auto model = parse(generator_to_onnx(*net, config.latent_dim, {}));
+    const auto model = parse(generator_to_onnx(*net, config, {}));
     EXPECT_NO_THROW(onnx::checker::check_model(model)) << arch;
     ASSERT_EQ(model.graph().input_size(), 2) << arch;
     EXPECT_EQ(model.graph().input(1).name(), "class");
@@ -238,8 +238,10 @@ TEST(OnnxModel, RefusesLayersItDoesNotKnow) {
     LinearGenerator() { register_module("fc", torch::nn::Linear(4, 4)); }
     torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& /*labels*/) override { return z; }
   } net;
+  ModelConfig config;
+  config.latent_dim = 4;
   try {
-    generator_to_onnx(net, 4, {});
+    generator_to_onnx(net, config, {});
     FAIL() << "no error";
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("fc"), std::string::npos) << e.what();

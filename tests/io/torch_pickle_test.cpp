@@ -1,5 +1,6 @@
 // Interop with PyTorch files: Python (Debian's python3-torch) saves the seed's Generator state
 // dict, a latent batch and its expected output; wgan reads them and must reproduce the images.
+#include "wgan/models/blog.h"
 #include "wgan/io/torch_pickle.h"
 
 #include <caffe2/serialize/inline_container.h>

@@ -1,3 +1,4 @@
+#include "wgan/models/dcgan.h"
 #include "wgan/losses/losses.h"
 
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+#include "wgan/models/blog.h"
 #include "wgan/models/networks.h"
 
 #include <gtest/gtest.h>

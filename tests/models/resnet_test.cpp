@@ -3,6 +3,7 @@
 
 #include <cmath>
 
+#include "wgan/models/resnet.h"
 #include "wgan/models/networks.h"
 #include "wgan/optim/foreach_adam.h"
 #include "wgan/run/train_config.h"

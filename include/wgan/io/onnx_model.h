@@ -26,7 +26,8 @@ bool onnx_export_available();
 // statistics are used, as in eval mode). `metadata` becomes the model's metadata_props, in this order.
 // Throws UserError for a generator whose layers are not ConvTranspose/BatchNorm stages, or where
 // the build has no ONNX library.
-std::string generator_to_onnx(GeneratorNet& net, int64_t latent_dim,
+// `net` is make_generator(config): the config's architecture (its registry row) says how to write it.
+std::string generator_to_onnx(GeneratorNet& net, const ModelConfig& config,
                               const std::vector<std::pair<std::string, std::string>>& metadata);
 
 }  // namespace wgan

@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,8 @@ struct Loss {
   double lr = 1e-4;
   double beta1 = 0.0;               // Adam only
   double beta2 = 0.9;               // Adam only
+  // On the CPU, where the narrower default width (kCpuDefaultWidth) trains best at another rate.
+  std::optional<double> cpu_lr;
 };
 
 // Every loss, in the order --help lists them.
@@ -83,6 +86,8 @@ const std::vector<Loss>& loss_table();
 
 // The table row for --loss NAME; throws UserError naming --loss and the choices for an unknown name.
 const Loss& make_loss(const std::string& name);
+// The row for NAME, or null.
+const Loss* find_loss(const std::string& name);
 
 const std::vector<std::string>& loss_names();
 

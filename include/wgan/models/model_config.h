@@ -35,10 +35,8 @@ struct ModelOverrides {
 #undef WGAN_OPTION
 };
 
-// "seed" (the architecture's first name) -> "blog"; every other name unchanged.
-std::string canonical_arch(const std::string& arch);
-
-// Throws UserError naming the flag when a field is out of range. Before the data is loaded the image
+// Throws UserError naming the flag when a field is out of range or the architecture (architecture.h)
+// refuses it. Before the data is loaded the image
 // shape is not known yet (it comes from the data): image_shape_known = false skips those checks,
 // which check_image_shape then makes once the data is there.
 void validate(const ModelConfig& config, bool image_shape_known = true);

@@ -1,15 +1,13 @@
-// DCGAN generator and critic (any resolution 32..256, 1 or 3 channels), the blog post's exact
-// 64x64 networks, and the WGAN-GP paper's ResNet. Both kinds share two small interfaces so the training loop does not care
-// which one it holds.
+// What every architecture's networks are (architecture.h lists them): a generator and a critic
+// behind two small interfaces, so that nothing above cares which one it holds, and the class
+// layers the conditional ones share.
 #pragma once
 #include <torch/torch.h>
 
 #include <memory>
 #include <vector>
 
-#include "wgan/dist/sync_batch_norm.h"
 #include "wgan/models/model_config.h"
-#include "wgan/models/upsample_conv.h"
 
 namespace wgan {
 
@@ -75,138 +73,11 @@ class ClassProjectionImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ClassProjection);
 
-// Transposed convolutions + BatchNorm + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
-// Conditional: the class input (class_input) concatenated to z, and a ClassAffine after each
-// BatchNorm (class_normK after body.normK).
-class DcganGenerator : public GeneratorNet {
- public:
-  explicit DcganGenerator(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
-
- private:
-  int64_t latent_dim_, classes_;
-  torch::nn::Sequential body_{nullptr};
-  ClassInput class_input_{nullptr};
-  std::vector<ClassAffine> class_norm_after_;  // per body position; null where no BatchNorm is
-};
-
-// Convolutions 4x4 stride 2 + LeakyReLU(0.2) halving to 4x4, then a 4x4 convolution to one score.
-// The first layer has no normalisation (as in DCGAN); the rest use config.critic_norm. Conditional: a
-// ClassProjection ("projection") of the flattened 4x4 features that the last convolution reads,
-// and with a class head a Linear ("class_head") from the same features to the class logits.
-class DcganCritic : public CriticNet {
- public:
-  explicit DcganCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
-  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) override;
-
- private:
-  CriticOutput run(const torch::Tensor& images, const torch::Tensor& labels, bool classify);
-  int64_t channels_, resolution_, classes_;
-  torch::nn::Sequential body_{nullptr};
-  ClassProjection projection_{nullptr};
-  torch::nn::Linear class_head_{nullptr};
-};
-
-// The blog post's Generator, layer for layer, with its parameter names (ConvT1..ConvT5,
-// batchN1..batchN4) so that its state dict maps one to one.
-class BlogGenerator : public GeneratorNet {
- public:
-  BlogGenerator();
-  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
-
- private:
-  UpsampleConv convt_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
-  torch::nn::BatchNorm2d norm_[4] = {nullptr, nullptr, nullptr, nullptr};
-};
-
-// The blog post's Discriminator (conv1..conv5, batchN1..batchN4), without its unused sigmoid; the
-// batchN layers hold whichever normalisation config.critic_norm names ("batch" is the blog post's).
-class BlogCritic : public CriticNet {
- public:
-  explicit BlogCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
-
- private:
-  torch::nn::Conv2d conv_[5] = {nullptr, nullptr, nullptr, nullptr, nullptr};
-  torch::nn::AnyModule norm_[4];
-};
-
-// ---- The WGAN-GP paper's CIFAR-10 ResNet (Gulrajani et al. 2017, appendix F; its layout, written
-// afresh). --width channels in every block (128 in the paper); one more block per doubling of the
-// side past 32. Parameters take PyTorch's default initialisation, not DCGAN's N(0, 0.02).
-
-// Residual block that doubles the side: BatchNorm, ReLU, nearest 2x upsampling, 3x3 conv,
-// BatchNorm, ReLU, 3x3 conv; the shortcut upsamples and applies a 1x1 conv. Parameters: norm1,
-// conv1, norm2, conv2, shortcut; with classes > 0 also class_norm1, class_norm2 (ClassAffine).
-class ResidualUpBlockImpl : public torch::nn::Module {
- public:
-  ResidualUpBlockImpl(int64_t in_channels, int64_t out_channels, int64_t classes = 0);
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& labels = {});
-
-  SyncBatchNorm2d norm1{nullptr}, norm2{nullptr};
-  torch::nn::Conv2d conv1{nullptr}, conv2{nullptr}, shortcut{nullptr};
-  ClassAffine class_norm1{nullptr}, class_norm2{nullptr};
-};
-TORCH_MODULE(ResidualUpBlock);
-
-// Critic block: [norm] ReLU 3x3 conv [norm] ReLU 3x3 conv [2x2 mean pool], plus a shortcut (the mean
-// pool and a 1x1 conv, when it pools or changes the channels; the identity otherwise; the two
-// commute, and pooling first is cheaper). The
-// paper's "optimised" first block reads the image directly: 3x3 conv, ReLU, 3x3 conv, mean pool;
-// Normalisation from --critic-norm (the paper: none). Parameters: conv1, conv2, shortcut, norm1, norm2.
-class ResidualDownBlockImpl : public torch::nn::Module {
- public:
-  ResidualDownBlockImpl(int64_t in_channels, int64_t out_channels, bool downsample, bool first,
-                        const std::string& norm);
-  torch::Tensor forward(const torch::Tensor& x);
-
- private:
-  bool downsample_, first_;
-  torch::nn::AnyModule norm1_, norm2_;
-  torch::nn::Conv2d conv1_{nullptr}, conv2_{nullptr}, shortcut_{nullptr};
-};
-TORCH_MODULE(ResidualDownBlock);
-
-// Linear from z to width x 4 x 4, up-blocks to the resolution, BatchNorm, ReLU, 3x3 conv, tanh.
-// Parameters: input (Linear), blocks.K.*, output_norm, output_conv; conditional: class_input (its
-// vector concatenated to z before `input`), output_class_norm.
-class ResnetGenerator : public GeneratorNet {
- public:
-  explicit ResnetGenerator(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) override;
-
-  int64_t latent_dim, width, classes;
-  torch::nn::Linear input{nullptr};
-  torch::nn::ModuleList blocks{nullptr};
-  SyncBatchNorm2d output_norm{nullptr};
-  torch::nn::Conv2d output_conv{nullptr};
-  ClassAffine output_class_norm{nullptr};
-  ClassInput class_input{nullptr};
-};
-
-// The optimised block, down-blocks to 8x8, two blocks at 8x8, ReLU, the mean over positions, and a
-// linear layer to one score. Parameters: blocks.K.*, output (Linear); conditional: projection, of
-// the pooled features, and with a class head class_head (Linear, pooled features to class logits).
-class ResnetCritic : public CriticNet {
- public:
-  explicit ResnetCritic(const ModelConfig& config);
-  torch::Tensor forward(const torch::Tensor& images, const torch::Tensor& labels = {}) override;
-  CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) override;
-
- private:
-  CriticOutput run(const torch::Tensor& images, const torch::Tensor& labels, bool classify);
-  int64_t channels_, resolution_, classes_;
-  torch::nn::ModuleList blocks_{nullptr};
-  torch::nn::Linear output_{nullptr};
-  ClassProjection projection_{nullptr};
-  torch::nn::Linear class_head_{nullptr};
-};
-
 // Nearest-neighbour 2x upsampling (each pixel repeated 2x2), as a view and an expand so that it
 // runs in any dtype and layout; the ONNX export writes it as Resize (nearest).
 torch::Tensor upsample_nearest_2x(const torch::Tensor& x);
 
+// The networks of config.arch (architecture.h), after validate(config).
 std::shared_ptr<GeneratorNet> make_generator(const ModelConfig& config);
 std::shared_ptr<CriticNet> make_critic(const ModelConfig& config);
 

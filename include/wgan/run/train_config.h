@@ -23,15 +23,12 @@
 
 namespace wgan {
 
-// On the CPU a new run without --width / --lr uses these instead of model.width 64 and the
-// loss's 1e-4 (wgan-gp): the best Fashion-MNIST quality per minute measured on a 2-core CPU
-// (docs/performance-cpu.md). Applied by apply_cpu_defaults, so --dry-run and config.json show them.
+// On the CPU a new run without --width uses this instead of model.width 64, and without --lr its
+// loss's cpu_lr (wgan-gp: 2e-4, the loss table): the best Fashion-MNIST quality per minute measured
+// on a 2-core CPU (docs/performance-cpu.md). Applied by apply_cpu_defaults, so --dry-run and
+// config.json show them. An architecture's own training defaults (resnet: the WGAN-GP paper's) are
+// its registry row's (models/architecture.h), applied by new_run_config to the options not given.
 inline constexpr int64_t kCpuDefaultWidth = 32;
-inline constexpr double kCpuDefaultLearningRate = 2e-4;
-// --arch resnet trains as the WGAN-GP paper trained it: Adam 2e-4 (betas 0 and 0.9, n_critic 5: the
-// wgan-gp loss's own), --lr-decay linear, no normalisation in the critic; applied by
-// new_run_config to the options not given.
-inline constexpr double kResnetLearningRate = 2e-4;
 // The run's length when none of --kimg, --steps, --epochs is given.
 inline constexpr int64_t kDefaultSteps = 2000;
 
@@ -66,7 +63,7 @@ std::vector<std::string> resumable_flags();
 std::vector<std::string> train_option_flags();
 
 // On the CPU, a new run's width and learning rate, where not given, become the quality-per-minute
-// choice (kCpuDefaultWidth, kCpuDefaultLearningRate); GPUs and --arch blog keep theirs.
+// choice (kCpuDefaultWidth, the loss's cpu_lr); GPUs and fixed-size architectures (blog) keep theirs.
 void apply_cpu_defaults(TrainConfig& config, const TrainOverrides& given, torch::Device device);
 
 // Every check of the options that does not need the data: ranges, names, and what the device and
