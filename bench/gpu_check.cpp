@@ -37,7 +37,7 @@ std::vector<BenchConfig> bench_configs() {
 std::vector<BenchConfig> extra_configs() {
   wgan::ModelConfig resnet;
   resnet.arch = "resnet";
-  resnet.critic_norm = "none";
+  resnet.critic_norm = wgan::CriticNorm::kNone;
   wgan::ModelConfig cond;
   for (int k = 0; k < 10; ++k) cond.class_names.push_back("class " + std::to_string(k));
   cond.class_counts.assign(10, 1);
@@ -99,8 +99,8 @@ void graph_matches_eager(const BenchConfig& c, int64_t steps) {
     wgan::TrainConfig config;
     config.model = c.model;
     config.steps = steps;
-    config.device = "cuda";
-    config.gpu_data = "on";
+    config.device = wgan::DeviceChoice::kCuda;
+    config.gpu_data = wgan::GpuData::kOn;
     config.check_every = steps;
     config.log_every = steps;
     config.cuda_graph = graph;
@@ -137,21 +137,21 @@ void graph_matches_eager(const BenchConfig& c, int64_t steps) {
 struct Variant {
   std::string name;
   int64_t check_every;     // 1 = read losses every step (the old path); 0 = deferred
-  std::string gpu_data;    // on / off
-  std::string precision;   // fp32 / bf16
+  wgan::GpuData gpu_data;
+  wgan::Precision precision;  // fp32 / bf16
   bool channels_last;
   bool cuda_graph = false;
 };
 
 std::vector<Variant> wgan_variants() {
-  return {{"per-step reads, host batches, fp32", 1, "off", "fp32", false},
-          {"deferred reads, GPU batches, fp32", 0, "on", "fp32", false},
-          {"deferred, GPU batches, fp32, channels_last", 0, "on", "fp32", true},
-          {"deferred, GPU batches, bf16", 0, "on", "bf16", false},
-          {"deferred, GPU batches, bf16, channels_last", 0, "on", "bf16", true},
-          {"CUDA graph, fp32", 0, "on", "fp32", false, true},
-          {"CUDA graph, bf16", 0, "on", "bf16", false, true},
-          {"CUDA graph, bf16, channels_last", 0, "on", "bf16", true, true}};
+  return {{"per-step reads, host batches, fp32", 1, wgan::GpuData::kOff, wgan::Precision::kFp32, false},
+          {"deferred reads, GPU batches, fp32", 0, wgan::GpuData::kOn, wgan::Precision::kFp32, false},
+          {"deferred, GPU batches, fp32, channels_last", 0, wgan::GpuData::kOn, wgan::Precision::kFp32, true},
+          {"deferred, GPU batches, bf16", 0, wgan::GpuData::kOn, wgan::Precision::kBf16, false},
+          {"deferred, GPU batches, bf16, channels_last", 0, wgan::GpuData::kOn, wgan::Precision::kBf16, true},
+          {"CUDA graph, fp32", 0, wgan::GpuData::kOn, wgan::Precision::kFp32, false, true},
+          {"CUDA graph, bf16", 0, wgan::GpuData::kOn, wgan::Precision::kBf16, false, true},
+          {"CUDA graph, bf16, channels_last", 0, wgan::GpuData::kOn, wgan::Precision::kBf16, true, true}};
 }
 
 struct Timing {
@@ -173,7 +173,7 @@ Timing throughput(const BenchConfig& c, const Variant& v, torch::Device device, 
   config.model = c.model;
   config.batch = batch;
   config.steps = warmup + steps + 7;  // the last step (which reads) is never timed; 5 more for the breakdown
-  config.device = "cuda";
+  config.device = wgan::DeviceChoice::kCuda;
   config.precision = v.precision;
   config.channels_last = v.channels_last;
   config.gpu_data = v.gpu_data;
@@ -285,12 +285,12 @@ int main(int argc, char** argv) {
         std::fflush(stdout);
         continue;
       }
-      if (v.precision == "fp32" && py_fp32 == 0) py_fp32 = python_reference(c, "--sync-every 0", steps, warmup);
-      if (v.precision == "bf16" && py_bf16 == 0)
+      if (v.precision == wgan::Precision::kFp32 && py_fp32 == 0) py_fp32 = python_reference(c, "--sync-every 0", steps, warmup);
+      if (v.precision == wgan::Precision::kBf16 && py_bf16 == 0)
         py_bf16 = python_reference(c, "--sync-every 0 --precision bf16", steps, warmup);
-      const double same = v.precision == "bf16" ? py_bf16 : py_fp32;
+      const double same = v.precision == wgan::Precision::kBf16 ? py_bf16 : py_fp32;
       const double tflops = t.images_per_s * flops / 1e12;
-      const double peak = v.precision == "bf16" ? bf16_peak : tf32_peak;
+      const double peak = v.precision == wgan::Precision::kBf16 ? bf16_peak : tf32_peak;
       char row[512];
       std::snprintf(row, sizeof row, "| %s | %s | %.0f | %.2fx | %.2fx | %.0f%% | %.1f | %.1f%% |\n", c.name.c_str(),
                     v.name.c_str(), t.images_per_s, py_blog > 0 ? t.images_per_s / py_blog : 0.0,
@@ -307,7 +307,7 @@ int main(int argc, char** argv) {
     const bool resnet = c.model.arch == "resnet";
     const double py = resnet ? python_reference(c, "--arch resnet --sync-every 0 --precision bf16", steps, warmup) : 0;
     for (const auto& v : wgan_variants()) {
-      if (v.precision != "bf16" || v.channels_last) continue;  // the two bf16 paths: deferred eager, graph
+      if (v.precision != wgan::Precision::kBf16 || v.channels_last) continue;  // the two bf16 paths: deferred eager, graph
       try {
         const Timing t = throughput(c, v, torch::Device(torch::kCUDA, 0), steps, warmup);
         char row[512];

@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
   train.model.channels = 3;
   train.batch = 64;
   train.steps = 3;
-  train.device = "cpu";
+  train.device = wgan::DeviceChoice::kCpu;
   train.run_dir = (root / "run").string();
   wgan::resolve(train, dataset.size());
   wgan::Trainer trainer(train, dataset, true);

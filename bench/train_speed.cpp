@@ -53,7 +53,7 @@ struct WganRun {
 
 // One wgan variant: the precision (fp32 / bf16) and memory layout of the networks.
 struct Variant {
-  std::string precision = "fp32";
+  wgan::Precision precision = wgan::Precision::kFp32;
   bool channels_last = false;
   int64_t gp_every = 1;
 };
@@ -66,13 +66,13 @@ WganRun run_wgan(const BenchConfig& c, int64_t steps, const Variant& v) {
   config.model.channels = c.channels;
   config.model.width = c.width;
   config.model.arch = c.arch;
-  if (std::string(c.arch) == "resnet") config.model.critic_norm = "none";  // resnet's default (apply_arch_defaults)
+  wgan::apply_arch_defaults(config, {});  // resnet's critic norm, as a run gets it
   config.gp_every = v.gp_every;
   config.precision = v.precision;
   config.channels_last = v.channels_last;
   config.batch = 64;
   config.steps = steps + 1;
-  config.device = "cpu";
+  config.device = wgan::DeviceChoice::kCpu;
   config.run_dir = "/tmp/wgan_train_speed";
   wgan::resolve(config, data.size());
   wgan::Trainer trainer(config, data, true);
@@ -160,14 +160,14 @@ int main(int argc, char** argv) {
   const int rounds = argc > 3 ? std::atoi(argv[3]) : 2;
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
-  const std::string automatic = wgan::resolve_precision("auto", torch::kCPU);
+  const wgan::Precision automatic = wgan::resolve_precision(wgan::Precision::kAuto, torch::kCPU);
 
   const double peak = matmul_peak_gflops();
   std::printf("# CPU training throughput: wgan vs the Python reference\n\n");
   std::printf("Machine: %u hardware threads (%s), LibTorch %s, %d threads for both systems. Matmul peak "
               "(2048x2048 float32, measured in this run): %.0f GFLOP/s. `--precision auto` chooses %s here.\n",
               std::thread::hardware_concurrency(), cpu_flags().c_str(), TORCH_VERSION, threads, peak,
-              automatic.c_str());
+              wgan::name_of(automatic));
   std::printf("One iteration: 5 critic steps with the gradient penalty + 1 generator step + EMA, batch 64. "
               "Best of %d alternating rounds of %lld iterations (64x64: %lld) each. Python is bench/reference.py: "
               "the blog-style loop (float32, NCHW, torch's transposed convolutions); its channels-last and bf16 "
@@ -175,7 +175,7 @@ int main(int argc, char** argv) {
               rounds, static_cast<long long>(steps), static_cast<long long>(std::max<int64_t>(1, steps / 3)));
   std::printf("| config | wgan fp32 | wgan auto (%s) | Python fp32 | Python fp32 channels-last | Python bf16 "
               "channels-last | fp32 ratio | auto ratio | wgan auto est. GFLOP/s |\n",
-              automatic.c_str());
+              wgan::name_of(automatic));
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
 
   const BenchConfig configs[] = {{"Fashion-MNIST 32x32x1, width 64", 32, 1, 64, 1},
@@ -209,7 +209,7 @@ int main(int argc, char** argv) {
                 gflops_text);
     std::fflush(stdout);
     breakdowns.emplace_back(std::string(c.name) + ", fp32", best_fp32);
-    breakdowns.emplace_back(std::string(c.name) + ", " + automatic, best_auto);
+    breakdowns.emplace_back(std::string(c.name) + ", " + wgan::name_of(automatic), best_auto);
   }
   // The off-by-default speed option, same 32x32 networks: the penalty on every 4th critic step.
   {

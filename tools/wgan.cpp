@@ -13,6 +13,7 @@
 #include "wgan/dist/launcher.h"
 #include "wgan/io/report_command.h"
 #include "wgan/losses/losses.h"
+#include "wgan/models/architecture.h"
 #include "wgan/commands/classifier_command.h"
 #include "wgan/commands/eval_command.h"
 #include "wgan/metrics/metric.h"
@@ -37,27 +38,46 @@ const wgan::StopRequest& stop_on_signals(const char* first, const char* insist) 
   return wgan::install_stop_signals({speaks ? first : nullptr, speaks ? insist : nullptr});
 }
 
-// How --help shows a default: as the option table holds it.
-template <typename T>
-std::string shown(const T& value) {
-  std::ostringstream out;
-  out << std::boolalpha << value;
-  return out.str();
+// A library error inside an option's parse, as CLI11 reports a bad value (exit status and message).
+template <typename F>
+void as_cli_error(const std::string& flag, F&& parse) {
+  try {
+    parse();
+  } catch (const wgan::UserError& e) {
+    throw CLI::ValidationError(flag, e.what());
+  }
 }
 
-// An option that stays unset unless given, with the config's default shown in --help.
-template <typename T, typename D>
-CLI::Option* add_given(CLI::App& cmd, const std::string& flag, std::optional<T>& target, const D& default_value,
-                       const std::string& help) {
-  return cmd.add_option(flag, target, help)->default_str(shown(default_value));
-}
+// One option of the option tables (wgan/run/train_options.def, wgan/models/model_options.def),
+// left unset unless given: a bool is a flag, a named enum takes one of its names, the rest a value.
+// The help is the table's, with the default from wgan::default_help.
 template <typename T>
-CLI::Option* add_given(CLI::App& cmd, const std::string& flag, std::optional<T>& target, const std::string& help) {
-  return cmd.add_option(flag, target, help);
+void add_table_option(CLI::App& cmd, const std::string& flag, std::optional<T>& target, const std::string& help,
+                      const std::string& group) {
+  if (help.empty() || cmd.get_option_no_throw(flag)) return;  // a field set by another flag's parse
+  const std::string default_text = wgan::default_help(flag);
+  const std::string full_help = help + (default_text.empty() ? "" : " [default: " + default_text + "]");
+  CLI::Option* option = nullptr;
+  if constexpr (std::is_same_v<T, bool>) {
+    option = cmd.add_flag_callback(flag, [&target] { target = true; }, full_help);
+  } else if constexpr (wgan::kIsNamedEnum<T>) {
+    option = cmd.add_option_function<std::string>(
+        flag, [&target, flag](const std::string& text) { as_cli_error(flag, [&] { target = wgan::parse_enum<T>(text, flag); }); },
+        full_help);
+  } else {
+    option = cmd.add_option(flag, target, full_help);
+  }
+  option->group(group);
 }
-CLI::Option* add_given_flag(CLI::App& cmd, const std::string& flag, std::optional<bool>& target,
-                            const std::string& help) {
-  return cmd.add_flag_callback(flag, [&target] { target = true; }, help);
+
+// An option of a command's own config struct that is a named enum (--device of sample and eval).
+template <typename E>
+CLI::Option* add_enum_option(CLI::App& cmd, const std::string& flag, E& target, const std::string& help) {
+  return cmd
+      .add_option_function<std::string>(
+          flag, [&target, flag](const std::string& text) { as_cli_error(flag, [&] { target = wgan::parse_enum<E>(text, flag); }); },
+          help)
+      ->default_str(wgan::name_of(target));
 }
 
 // ---- train
@@ -69,143 +89,50 @@ struct TrainArgs {
 };
 
 CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
+  using namespace wgan;  // the option tables' help texts call the library's help functions
   auto& cmd = *app.add_subcommand("train", "Train a generator (default: WGAN-GP on Fashion-MNIST)");
-  const wgan::TrainConfig d;  // the defaults --help shows
   auto& g = args.command.given;
-  auto& m = g.model;
   auto& t = args.command;
-  std::string losses;
-  for (const auto& loss : wgan::loss_table()) losses += "\n  " + loss.name + ": " + loss.summary;
-  add_given(cmd, "--data", g.data, d.data, "fashion-mnist (built in, 28x28 padded to 32x32), a DATASET made by "
-            "`wgan prepare`, or a FOLDER of images (prepared once into RUN_DIR/dataset at --resolution, default 64)");
-  add_given(cmd, "--data-dir", g.data_dir, d.data_dir, "Folder holding Fashion-MNIST's idx .gz files");
-  add_given(cmd, "--max-images", g.max_images, d.max_images, "Use only the first N images (0 = all)");
-  add_given_flag(cmd, "--xflip", g.xflip, "Mirror training images left-right at random (doubles the data for faces)");
-  add_given_flag(cmd, "--cond", g.cond, "Class-conditional training: each image's class comes from the data (the "
-                 "first-level subfolder it was prepared from, as torchvision's ImageFolder; Fashion-MNIST's 10 "
-                 "classes). The generator gets conditional BatchNorm, the critic a projection term; grids show one "
-                 "row per class and `wgan sample --class NAME` asks for one. Works with --arch dcgan and resnet");
-  add_given(cmd, "--class-loss", g.class_loss, d.class_loss, "With --cond: the weight of the critic's auxiliary "
-            "classifier (AC-GAN, as the WGAN-GP paper's conditional model): a linear head on the critic's "
-            "features learns the classes of real images, and the generator is asked, at a tenth of the weight, "
-            "for images it classifies as their class. It makes the classes distinct sooner: on Fashion-MNIST at "
-            "the demo's length, 3 gave 92.6% of samples in their class (1: 89.5%, 0: 87.0%; docs/quality.md); "
-            "0 leaves the projection term alone");
-  add_given(cmd, "--augment", g.augment, "Small data sets (a few hundred to a few thousand images): show the critic "
-            "real and generated images through these differentiable transforms, comma-separated: color "
-            "(brightness, saturation, contrast), translation (up to 1/8 of the side, zero-padded), cutout (a square "
-            "of half the side); e.g. color,translation,cutout. Keeps the critic from memorising the data; off by "
-            "default (large data sets do not need it). Use it with --augment-p ada for long runs on a few "
-            "thousand images or fewer, where the critic's overfitting signal (ada_signal in metrics.jsonl) "
-            "climbs: on 2,000 Fashion-MNIST images over 10,000 steps it lowered fd-fmnist by 7%; over short "
-            "runs it changes little (docs/quality.md). See what it does first with `wgan augment`");
-  cmd.add_option_function<std::string>(
-         "--augment-p",
-         [&g](const std::string& value) {
-           if (value == "ada") {
-             g.augment_ada = true;
-             g.augment_p = 0.0;  // adaptive: it starts with no augmentation and rises when the critic overfits
-             return;
-           }
-           try {
-             size_t used = 0;
-             g.augment_p = std::stod(value, &used);
-             if (used == value.size()) return;
-           } catch (const std::exception&) {
-           }
-           throw CLI::ValidationError("--augment-p", "'" + value + "' is neither a probability in [0, 1] nor ada");
-         },
-         "With --augment: the probability that each transform is applied to an image. 1 (DiffAugment's choice) "
-         "applies every transform to every image: it slows learning (1.6x the fd-fmnist of no augmentation "
-         "at 2,000 steps on 2,000 images) and may leak transforms into the generated images; 0.25 caught up "
-         "with no augmentation after about 8,000 steps and then passed it. ada (recommended): start at 0 and "
-         "let the critic's overfitting move it (ADA, Karras et al. 2020): every 4 steps the critic scores "
-         "training images, held-out real images and generated ones, and p rises "
-         "while the held-out ones score nearer the generated than --ada-target says, and falls otherwise. The "
-         "held-out images are those --max-images leaves unused, or else the last 5% of the data (kept out of "
-         "training). Without a clear overfitting regime ada keeps p near 0, which costs nothing")
-      ->default_str(shown(d.augment_p));
-  add_given(cmd, "--ada-target", g.ada_target, d.ada_target, "With --augment-p ada: the overfitting signal "
-            "r = (D(train) - D(held-out)) / (D(train) - D(generated)) that p is steered to: 0 when the critic "
-            "scores unseen real images as it scores its training images, 1 when it scores them as it scores "
-            "generated ones. Lower: more augmentation");
-  add_given(cmd, "--ada-kimg", g.ada_kimg, d.ada_kimg, "With --augment-p ada: how fast p moves, as the thousands "
-            "of real images over which it could go from 0 to 1 (ADA's 500)");
-  add_given(cmd, "--arch", m.arch, d.model.arch, "Networks: dcgan (the blog post's kind, any resolution; fastest), "
-            "resnet (the WGAN-GP paper's residual networks, any resolution: the better one in the paper's long "
-            "CIFAR-10 runs; on a 2-core CPU about 5x dcgan's time per step and behind it at 10, 30 and 60 "
-            "minutes, docs/quality.md, so choose it for long GPU runs; "
-            "trains with Adam 2e-4, --lr-decay linear and no critic normalisation unless given), or blog (the blog post's exact 64x64 RGB networks and parameter names; seed is its old name)");
-  add_given(cmd, "--resolution", m.resolution, "Image side, power of two 32..256 (default: from the dataset)");
-  add_given(cmd, "--channels", m.channels, "1 or 3 (default: from the dataset)");
-  add_given(cmd, "--latent-dim", m.latent_dim, d.model.latent_dim, "Size of the latent vector z");
-  add_given(cmd, "--width", m.width, d.model.width, "dcgan: channels of the highest-resolution layer (x2 per level, "
-            "at most x8); resnet: channels of every block (the paper: 128). Default 64, on the CPU 32: the best "
-            "quality per minute there");
-  add_given(cmd, "--critic-norm", m.critic_norm, d.model.critic_norm, "Critic normalisation: layer (WGAN-GP paper; dcgan's "
-            "default), instance, none (resnet's default), batch (the blog post's; breaks the per-sample penalty)");
-  add_given(cmd, "--loss", g.loss, d.loss, "The adversarial loss, with its own optimizer defaults:" + losses);
-  add_given(cmd, "--gp-lambda", g.gp_lambda, d.gp_lambda, "Gradient penalty weight (wgan-gp)");
-  add_given(cmd, "--gp-every", g.gp_every, d.gp_every, "Lazy penalty, a speed option: compute the gradient penalty "
-            "on every k-th critic step only, weighted k times (1 = every step, the paper's method)");
-  add_given(cmd, "--clip", g.clip, d.clip, "Weight clipping bound (wgan)");
-  add_given(cmd, "--batch", g.batch, d.batch, "Images per critic step and per generator step");
-  add_given(cmd, "--n-critic", g.n_critic, "Critic steps per generator step (default: wgan-gp 5, wgan 5, gan 1)");
-  add_given(cmd, "--lr", g.lr, "Learning rate (default: wgan-gp 1e-4 Adam, 2e-4 on the CPU with its narrower "
-            "default width; wgan 5e-5 RMSprop; gan 2e-4 Adam)");
-  add_given(cmd, "--beta1", g.beta1, "Adam beta1 (default: wgan-gp 0, gan 0.5)");
-  add_given(cmd, "--beta2", g.beta2, "Adam beta2 (default: wgan-gp 0.9, gan 0.999)");
-  add_given(cmd, "--lr-decay", g.lr_decay, d.lr_decay, "Learning-rate schedule of both networks: none, or linear "
-            "(from --lr down to 0 at the last step, as the WGAN-GP paper trains its ResNet; --arch resnet's "
-            "default)");
-  add_given(cmd, "--ema-kimg", g.ema_kimg, d.ema_kimg, "Half-life of the generator's moving average in kimg (0 = "
-            "no EMA)");
-  add_given(cmd, "--ema-rampup", g.ema_rampup, d.ema_rampup, "Early in a run the EMA half-life is at most this "
-            "fraction of the images seen so far, so the average forgets the random start (0 = no ramp-up)");
-  add_given(cmd, "--steps", g.steps, "Run length in generator steps (the run's total; default " +
-            std::to_string(wgan::kDefaultSteps) + ")");
-  add_given(cmd, "--kimg", g.kimg, "Run length in thousands of real images shown to the critic");
-  add_given(cmd, "--epochs", g.epochs, "Run length in passes of the critic over the dataset");
-  add_given(cmd, "--seed", g.seed, d.seed, "Seeds weights, noise, data order and the fixed sample z");
-  add_given(cmd, "--threads", g.threads, d.threads, "CPU threads (0 = all cores)");
-  add_given(cmd, "--device", g.device, d.device, "cpu, cuda or auto");
-  add_given(cmd, "--precision", g.precision, d.precision, "auto, fp32 or bf16. bf16: the networks run under "
-            "bfloat16 autocast while the weights, optimizer, gradient penalty and losses stay float32 (2-3x faster "
-            "on CPUs with avx512_bf16/amx_bf16 and on GPUs of compute capability 8.0+). auto: bf16 where the "
-            "device has native bfloat16, else fp32; config.json records the choice");
-  add_given_flag(cmd, "--channels-last", g.channels_last, "Keep the networks and batches in NHWC memory (a GPU "
-                 "speed option; see docs/performance.md for when it pays)");
-  add_given(cmd, "--gpu-data", g.gpu_data, d.gpu_data, "Keep the uint8 dataset on the GPU and batch there: auto "
-            "(when it is under 4 GB), on or off");
-  add_given_flag(cmd, "--cuda-graph", g.cuda_graph, "Record one training iteration as a CUDA graph and replay it: "
-                 "one launch per iteration instead of thousands (GPU speed option; needs the data on the GPU, "
-                 "--gp-every 1, Adam, one process)");
-  add_given(cmd, "--check-every", g.check_every, d.check_every, "Generator steps between reading losses from the "
-            "device and checking them for NaN/Inf (0 = every step on the CPU, every --log-every steps on a GPU, "
-            "so the GPU never waits for the host)");
-  add_given(cmd, "--name", args.name, "Run name: the run directory is runs/NAME");
-  add_given(cmd, "--run-dir", g.run_dir, d.run_dir, "Run directory (any path; overrides --name)");
-  add_given(cmd, "--log-every", g.log_every, d.log_every, "Generator steps between metrics.jsonl lines");
-  add_given(cmd, "--sample-every", g.sample_every, d.sample_every, "Generator steps between sample grids");
-  add_given(cmd, "--checkpoint-every", g.checkpoint_every, d.checkpoint_every, "Generator steps between "
-            "checkpoints (one is always written at the end and on a stop signal)");
-  add_given(cmd, "--checkpoint-minutes", g.checkpoint_minutes, d.checkpoint_minutes, "Minutes of wall clock between "
-            "checkpoints as well, whichever of this and --checkpoint-every comes first, so that a kill -9, an "
-            "out-of-memory kill or a power cut loses at most this much (0 = by steps only). Resuming from one is as "
-            "exact as from any checkpoint; --keep-checkpoints applies to both kinds. At 64x64 with the CPU defaults "
-            "a checkpoint is 26 MB and takes about 0.1 s");
-  add_given(cmd, "--keep-checkpoints", g.keep_checkpoints, d.keep_checkpoints, "How many of the newest "
-            "checkpoints to keep");
-  add_given(cmd, "--sample-count", g.sample_count, d.sample_count, "Images in each sample grid");
-  add_given(cmd, "--nrow", g.grid_nrow, d.grid_nrow, "Images per grid row");
-  add_given(cmd, "--metrics", g.metrics, "Quality metrics to compute during training, comma-separated (swd, "
-            "fd-fmnist, fid, kid; see `wgan eval`), appended to metrics.jsonl");
-  add_given(cmd, "--metrics-every", g.metrics_every_kimg, d.metrics_every_kimg, "kimg between metric evaluations "
-            "(0 = only at the end)");
-  add_given(cmd, "--metrics-num", g.metrics_num, d.metrics_num, "Generated images per metric evaluation");
-  add_given(cmd, "--classifier", g.classifier, "fd-fmnist: classifier weights (default: the committed "
-            "models/fashion_mnist_classifier.pt)");
-  add_given(cmd, "--inception", g.inception, "fid/kid: a TorchScript Inception such as inception-2015-12-05.pt");
+  // --augment-p takes a probability or `ada`, which sets two fields (augment_p and augment_ada).
+  auto add_augment_p = [&g](CLI::App& app_cmd, const std::string& help, const std::string& group) {
+    app_cmd
+        .add_option_function<std::string>(
+            "--augment-p",
+            [&g](const std::string& value) {
+              if (value == "ada") {
+                g.augment_ada = true;
+                g.augment_p = 0.0;  // adaptive: it starts with no augmentation and rises when the critic overfits
+                return;
+              }
+              try {
+                size_t used = 0;
+                g.augment_p = std::stod(value, &used);
+                if (used == value.size()) return;
+              } catch (const std::exception&) {
+              }
+              throw CLI::ValidationError("--augment-p", "'" + value + "' is neither a probability in [0, 1] nor ada");
+            },
+            help + " [default: " + default_help("--augment-p") + "]")
+        ->group(group);
+  };
+  // Every option of the two tables, in their groups: the networks first, then the run.
+  std::string group;
+#define WGAN_GROUP(title) group = title;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
+  add_table_option(cmd, flag, g.model.field, help, group);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+#define WGAN_GROUP(title) group = title;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
+  if (std::string(#field) == "augment_p") {                              \
+    add_augment_p(cmd, help, group);                                     \
+  } else {                                                               \
+    add_table_option(cmd, flag, g.field, help, group);                   \
+  }
+#include "wgan/run/train_options.def"
+#undef WGAN_OPTION
+  // The command's own options: how to start, not what the run is.
+  cmd.add_option("--name", args.name, "Run name: the run directory is runs/NAME");
   cmd.add_option("--nproc", args.nproc, "Data-parallel training: start N worker processes on this machine (Gloo "
                  "on CPU, NCCL on GPUs, one GPU per worker); --batch is the total over all workers. Under torchrun "
                  "or Slurm leave it out: WORLD_SIZE, RANK, LOCAL_RANK, MASTER_ADDR, MASTER_PORT are read instead");
@@ -310,7 +237,7 @@ CLI::App* add_sample_options(CLI::App& app, SampleArgs& args) {
   cmd.add_option("--nrow", c.nrow, "Images per grid row")->capture_default_str();
   cmd.add_option("--seed", c.seed, "Latent seed: the same seed gives the same images")->capture_default_str();
   cmd.add_flag("--no-ema", args.no_ema, "Use the raw generator instead of its moving average");
-  cmd.add_option("--device", c.device, "cpu, cuda or auto")->capture_default_str();
+  add_enum_option(cmd, "--device", c.device, "cpu, cuda or auto");
   cmd.add_option("--arch", c.arch, "blog: --checkpoint is the blog post's own G.ckpt (torch.save(G.state_dict())); "
                  "seed is accepted as its old name");
   cmd.add_option("--interpolate", c.interpolate, "SEED_A,SEED_B: a strip walking the latent sphere from seed A's z "
@@ -499,7 +426,7 @@ CLI::App* add_eval_options(CLI::App& app, EvalArgs& args) {
       ->capture_default_str();
   cmd.add_option("--seed", c.seed, "Seeds latents, patches, directions and KID subsets")->capture_default_str();
   cmd.add_flag("--no-ema", args.no_ema, "Evaluate the raw generator instead of its moving average");
-  cmd.add_option("--device", c.device, "cpu, cuda or auto")->capture_default_str();
+  add_enum_option(cmd, "--device", c.device, "cpu, cuda or auto");
   cmd.add_option("--classifier", c.classifier, "fd-fmnist weights (default: the committed "
                  "models/fashion_mnist_classifier.pt, made by `wgan classifier`)");
   cmd.add_option("--inception", c.inception, "fid/kid: a TorchScript Inception called as "

@@ -60,9 +60,7 @@ void validate(const ExportConfig& c) {
     throw UserError("--to " + c.to + ": end it in .pt (PyTorch state dict) or .onnx (ONNX model), or add --web "
                     "for a browser page in that folder");
   if (!c.ort_web.empty() && !c.web) throw UserError("--ort-web is for --web only");
-  const std::string arch = canonical_arch(c.arch);
-  if (!arch.empty() && arch != "blog")
-    throw UserError("--arch '" + c.arch + "': only blog (the blog post's G.ckpt; alias seed) is read from a PyTorch file");
+  pytorch_state_dict_arch(c.arch);  // a UserError for an --arch that names no such file
 }
 
 std::vector<std::string> run_export(const ExportConfig& c) {
@@ -71,8 +69,8 @@ std::vector<std::string> run_export(const ExportConfig& c) {
   const std::string ort_web = c.web ? find_onnxruntime_web(c.ort_web) : "";
   if ((c.web || ends_with(c.to, ".onnx")) && !onnx_export_available())
     throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
-  auto loaded = canonical_arch(c.arch) == "blog" ? load_blog_generator(c.checkpoint, torch::kCPU)
-                                                 : load_generator(c.checkpoint, c.use_ema, torch::kCPU);
+  auto loaded = pytorch_state_dict_arch(c.arch) ? load_blog_generator(c.checkpoint, torch::kCPU)
+                                                : load_generator(c.checkpoint, c.use_ema, torch::kCPU);
   const auto facts = model_facts(loaded);
   if (ends_with(c.to, ".pt")) {
     ensure_parent_dir(c.to);

@@ -69,12 +69,8 @@ void validate(const SampleConfig& c) {
 std::vector<std::string> run_sample(const SampleConfig& c) {
   validate(c);
   const auto device = resolve_device(c.device);
-  const std::string arch = canonical_arch(c.arch);
-  if (!arch.empty() && arch != "blog")
-    throw UserError("--arch '" + c.arch +
-                    "': only blog (the blog post's G.ckpt; alias seed) is read from a PyTorch file");
-  auto loaded =
-      arch == "blog" ? load_blog_generator(c.checkpoint, device) : load_generator(c.checkpoint, c.use_ema, device);
+  auto loaded = pytorch_state_dict_arch(c.arch) ? load_blog_generator(c.checkpoint, device)
+                                                : load_generator(c.checkpoint, c.use_ema, device);
   const auto& model = loaded.config.model;
   if (!model.conditional() && !c.classes.empty())
     throw UserError("--class: " + loaded.source + " is an unconditional model (trained without --cond)");

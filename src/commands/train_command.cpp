@@ -144,7 +144,7 @@ ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
     }
     if (is_main) clear_run(config.run_dir);
   }
-  if (is_main && config.model.critic_norm == "batch" && make_loss(config.loss).gradient_penalty) {
+  if (is_main && config.model.critic_norm == CriticNorm::kBatch && make_loss(config.loss).gradient_penalty) {
     std::cerr << "warning: --critic-norm batch mixes samples inside a batch, so the gradient penalty is no longer "
                  "per sample (the WGAN-GP paper recommends layer); continuing as asked\n";
   }

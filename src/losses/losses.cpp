@@ -1,5 +1,7 @@
 #include "wgan/losses/losses.h"
 
+#include <cstdio>
+
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -82,17 +84,35 @@ const std::vector<Loss>& loss_table() {
     //        name       summary                                                   critic               generator
     //        after step  penalty optimizer               n_critic lr    beta1 beta2  cpu_lr
     return std::vector<Loss>{
-        {"wgan-gp", "WGAN with gradient penalty (Gulrajani et al. 2017): Adam 1e-4, betas 0/0.9, 5 critic steps",
+        {"wgan-gp", "WGAN with gradient penalty (Gulrajani et al. 2017)",
          wgan_gp_critic_loss, wasserstein_generator_loss, nothing, true, OptimizerKind::kAdam, 5, 1e-4, 0.0, 0.9, 2e-4},
-        {"wgan", "WGAN with weight clipping (Arjovsky et al. 2017): RMSprop 5e-5, 5 critic steps",
+        {"wgan", "WGAN with weight clipping (Arjovsky et al. 2017)",
          wgan_critic_loss, wasserstein_generator_loss, clip, false, OptimizerKind::kRmsprop, 5, 5e-5, 0.0, 0.0,
          std::nullopt},
-        {"gan", "non-saturating GAN, BCE on logits (Goodfellow et al. 2014): Adam 2e-4, betas 0.5/0.999, 1 critic step",
+        {"gan", "non-saturating GAN, BCE on logits (Goodfellow et al. 2014)",
          gan_critic_loss, nonsaturating_generator_loss, nothing, false, OptimizerKind::kAdam, 1, 2e-4, 0.5, 0.999,
          std::nullopt},
     };
   }();
   return table;
+}
+
+std::string loss_help() {
+  auto number = [](double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%g", value);
+    return std::string(text);
+  };
+  std::string help;
+  for (const auto& loss : loss_table()) {
+    help += "\n  " + loss.name + ": " + loss.summary + "; " +
+            (loss.optimizer == OptimizerKind::kAdam
+                 ? "Adam " + number(loss.lr) + ", betas " + number(loss.beta1) + "/" + number(loss.beta2)
+                 : "RMSprop " + number(loss.lr)) +
+            (loss.cpu_lr ? " (" + number(*loss.cpu_lr) + " on the CPU)" : "") + ", " +
+            std::to_string(loss.n_critic) + " critic step" + (loss.n_critic == 1 ? "" : "s");
+  }
+  return help;
 }
 
 const std::vector<std::string>& loss_names() {

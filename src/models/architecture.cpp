@@ -34,15 +34,19 @@ std::string canonical_arch(const std::string& name) {
   return row ? row->name : name;
 }
 
-const Architecture& architecture_of(const ModelConfig& model) {
-  if (const auto* row = find_architecture(model.arch)) return *row;
+std::string architecture_help() {
   std::string known;
   for (const auto& row : architectures()) {
     known += (known.empty() ? "" : "; ") + row.name + " (" + row.summary;
     for (const auto& alias : row.aliases) known += "; alias " + alias;
     known += ")";
   }
-  throw UserError("--arch '" + model.arch + "' is not an architecture: " + known);
+  return known;
+}
+
+const Architecture& architecture_of(const ModelConfig& model) {
+  if (const auto* row = find_architecture(model.arch)) return *row;
+  throw UserError("--arch '" + model.arch + "' is not an architecture: " + architecture_help());
 }
 
 }  // namespace wgan

@@ -78,6 +78,7 @@ Architecture blog_architecture() {
   row.takes_classes = false;  // no class input
   row.takes_sync_bn = false;  // plain BatchNorm, as the blog post's
   row.fixed_size = true;
+  row.reads_pytorch_state_dict = true;
   return row;
 }
 

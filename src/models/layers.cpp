@@ -24,10 +24,13 @@ TORCH_MODULE(LayerNorm2d);
 
 }  // namespace
 
-nn::AnyModule make_norm(const std::string& kind, int64_t channels) {
-  if (kind == "layer") return nn::AnyModule(LayerNorm2d(channels));
-  if (kind == "instance") return nn::AnyModule(nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).affine(true)));
-  if (kind == "batch") return nn::AnyModule(nn::BatchNorm2d(channels));
+nn::AnyModule make_norm(CriticNorm kind, int64_t channels) {
+  switch (kind) {
+    case CriticNorm::kLayer: return nn::AnyModule(LayerNorm2d(channels));
+    case CriticNorm::kInstance: return nn::AnyModule(nn::InstanceNorm2d(nn::InstanceNorm2dOptions(channels).affine(true)));
+    case CriticNorm::kBatch: return nn::AnyModule(nn::BatchNorm2d(channels));
+    case CriticNorm::kNone: break;
+  }
   return {};
 }
 

@@ -21,9 +21,6 @@ void validate(const ModelConfig& c, bool image_shape_known) {
     throw UserError("--latent-dim " + std::to_string(c.latent_dim) + " must be in 1..4096");
   }
   if (c.width < 1 || c.width > 1024) throw UserError("--width " + std::to_string(c.width) + " must be in 1..1024");
-  if (c.critic_norm != "layer" && c.critic_norm != "instance" && c.critic_norm != "none" && c.critic_norm != "batch") {
-    throw UserError("--critic-norm '" + c.critic_norm + "' must be one of layer, instance, none, batch");
-  }
   const Architecture& arch = architecture_of(c);  // a UserError listing them for an unknown --arch
   arch.check(c, /*shape_known=*/false);
   if (c.class_head && !c.conditional()) throw UserError("a class head needs a conditional model (--cond)");

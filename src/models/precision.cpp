@@ -19,14 +19,9 @@
 
 namespace wgan {
 
-bool wants_bf16(const std::string& precision) {
-  if (precision == "fp32") return false;
-  if (precision == "bf16") return true;
-  throw UserError("--precision '" + precision + "' must be fp32 or bf16");
-}
-
-void check_precision(const std::string& precision) {
-  if (precision != "auto") wants_bf16(precision);
+bool wants_bf16(Precision precision) {
+  if (precision == Precision::kAuto) throw std::logic_error("wants_bf16: --precision auto was not resolved");
+  return precision == Precision::kBf16;
 }
 
 namespace {
@@ -56,17 +51,16 @@ bool has_native_bf16(torch::Device device) {
   return false;
 }
 
-std::string resolve_precision(const std::string& precision, torch::Device device, std::string* notice) {
-  check_precision(precision);
-  if (precision != "auto") return precision;
-  if (has_native_bf16(device)) return "bf16";
+Precision resolve_precision(Precision precision, torch::Device device, std::string* notice) {
+  if (precision != Precision::kAuto) return precision;
+  if (has_native_bf16(device)) return Precision::kBf16;
   if (notice) {
     *notice = device.is_cpu() ? "--precision auto: this CPU has no bfloat16 instructions (avx512_bf16 or amx_bf16), "
                                 "so training runs in float32"
                               : "--precision auto: " + device.str() + " has no native bfloat16 (compute capability "
                                 "below 8.0), so training runs in float32";
   }
-  return "fp32";
+  return Precision::kFp32;
 }
 
 namespace {

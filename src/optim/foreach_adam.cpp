@@ -152,9 +152,4 @@ void set_learning_rate(torch::optim::Optimizer& optimizer, double lr) {
   }
 }
 
-double scheduled_learning_rate(const std::string& decay, double lr, int64_t step, int64_t total_steps) {
-  if (decay != "linear" || total_steps <= 0) return lr;
-  return lr * std::max(0.0, 1.0 - static_cast<double>(step) / static_cast<double>(total_steps));
-}
-
 }  // namespace wgan

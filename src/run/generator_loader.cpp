@@ -4,6 +4,7 @@
 #include <map>
 
 #include "wgan/io/torch_pickle.h"
+#include "wgan/models/architecture.h"
 #include "wgan/run/checkpoint.h"
 #include "wgan/util/error.h"
 
@@ -23,6 +24,14 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   reader.load_module(loaded.is_ema ? "G_ema" : "G", *loaded.net);
   loaded.net->eval();
   return loaded;
+}
+
+bool pytorch_state_dict_arch(const std::string& arch) {
+  if (arch.empty()) return false;
+  const Architecture* row = find_architecture(arch);
+  if (row && row->reads_pytorch_state_dict) return true;
+  throw UserError("--arch '" + arch + "': only " + architecture_names(&Architecture::reads_pytorch_state_dict) +
+                  " (the blog post's G.ckpt) is read from a PyTorch file");
 }
 
 LoadedGenerator load_blog_generator(const std::string& torch_file, torch::Device device) {

@@ -1,6 +1,8 @@
 #include "wgan/run/train_config.h"
 
 #include <cmath>
+#include <functional>
+#include <sstream>
 
 #include "wgan/data/device_batches.h"
 #include "wgan/losses/losses.h"
@@ -37,11 +39,79 @@ void read_json(const nlohmann::json& j, const char* key, std::optional<T>& out) 
   if (j.contains(key) && !j.at(key).is_null()) out = j.at(key).get<T>();
 }
 
-void apply_all(TrainConfig& c, const TrainOverrides& given) {
-#define WGAN_OPTION(field, type, default_value, rule, flag) apply(c.model.field, given.model.field);
+// The range column's check of one value (an optional one only when set).
+template <typename T>
+void check_range(const T& value, OptionRange range, const char* flag) {
+  if constexpr (std::is_arithmetic_v<T> && !std::is_same_v<T, bool>) {
+    const double v = static_cast<double>(value);
+    const bool ok = range == OptionRange::kPositive      ? v > 0 && std::isfinite(v)
+                    : range == OptionRange::kNonNegative ? v >= 0 && std::isfinite(v)
+                    : range == OptionRange::kUnit        ? v >= 0 && v <= 1
+                                                         : true;
+    if (ok) return;
+    std::ostringstream shown;
+    shown << value;
+    const char* wanted = range == OptionRange::kPositive      ? "must be positive"
+                         : range == OptionRange::kNonNegative ? "must be >= 0"
+                                                              : "must be in [0, 1]";
+    throw UserError(std::string(flag) + " " + shown.str() + " " + wanted);
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (range == OptionRange::kNonEmpty && value.empty()) throw UserError(std::string(flag) + " must not be empty");
+  }
+}
+template <typename T>
+void check_range(const std::optional<T>& value, OptionRange range, const char* flag) {
+  if (value) check_range(*value, range, flag);
+}
+
+// How --help states a table default: as it would be typed; nothing for an unset optional, a flag
+// that is off or an empty string.
+template <typename T>
+std::string shown_default(const T& value) {
+  if constexpr (std::is_same_v<T, bool>) {
+    return value ? "on" : "";
+  } else {
+    std::ostringstream out;
+    out << value;
+    return out.str();
+  }
+}
+template <typename T>
+std::string shown_default(const std::optional<T>&) {
+  return "";
+}
+
+std::string number(double value) {
+  std::ostringstream out;
+  out << value;
+  return out.str();
+}
+
+// Sets the option FLAG of `c` from its text, when the user did not give it; false for a flag
+// that is not in the tables.
+bool set_unless_given(TrainConfig& c, const TrainOverrides& given, const std::string& flag, const std::string& text) {
+#define WGAN_OPTION(field, type, default_value, rule, option_flag, range, help)                  \
+  if (flag == option_flag) {                                                                    \
+    if (!given.model.field) c.model.field = OptionText<type>::parse(text, option_flag);         \
+    return true;                                                                                \
+  }
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
-#define WGAN_OPTION(field, type, default_value, rule, flag) apply(c.field, given.field);
+#define WGAN_OPTION(field, type, default_value, rule, option_flag, range, help) \
+  if (flag == option_flag) {                                                   \
+    if (!given.field) c.field = OptionText<type>::parse(text, option_flag);    \
+    return true;                                                               \
+  }
+#include "wgan/run/train_options.def"
+#undef WGAN_OPTION
+  return false;
+}
+
+void apply_all(TrainConfig& c, const TrainOverrides& given) {
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) apply(c.model.field, given.model.field);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) apply(c.field, given.field);
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   c.model.arch = canonical_arch(c.model.arch);
@@ -51,7 +121,7 @@ void apply_all(TrainConfig& c, const TrainOverrides& given) {
 
 std::vector<std::string> resumable_flags() {
   std::vector<std::string> flags;
-#define WGAN_OPTION(field, type, default_value, rule, flag) \
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
   if (ResumeRule::rule != ResumeRule::kFixed) flags.push_back(flag);
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
@@ -60,7 +130,7 @@ std::vector<std::string> resumable_flags() {
 
 std::vector<std::string> train_option_flags() {
   std::vector<std::string> flags;
-#define WGAN_OPTION(field, type, default_value, rule, flag) flags.push_back(flag);
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) flags.push_back(flag);
 #include "wgan/models/model_options.def"
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
@@ -70,9 +140,49 @@ std::vector<std::string> train_option_flags() {
 void apply_arch_defaults(TrainConfig& c, const TrainOverrides& given) {
   const Architecture* arch = find_architecture(c.model.arch);
   if (!arch) return;  // check_options names an unknown --arch
-  if (arch->learning_rate && !given.lr) c.lr = *arch->learning_rate;
-  if (arch->lr_decay && !given.lr_decay) c.lr_decay = *arch->lr_decay;
-  if (arch->critic_norm && !given.model.critic_norm) c.model.critic_norm = *arch->critic_norm;
+  for (const auto& [flag, text] : arch->training_defaults)
+    if (!set_unless_given(c, given, flag, text))
+      throw std::logic_error("--arch " + arch->name + "'s training default names " + flag + ", not an option");
+}
+
+std::string default_help(const std::string& flag) {
+  const TrainConfig d;
+  std::string text;
+  // The table's own default.
+#define WGAN_OPTION(field, type, default_value, rule, option_flag, range, help) \
+  if (flag == option_flag) text = shown_default(d.model.field);
+#include "wgan/models/model_options.def"
+#undef WGAN_OPTION
+#define WGAN_OPTION(field, type, default_value, rule, option_flag, range, help) \
+  if (flag == option_flag && text.empty()) text = shown_default(d.field);
+#include "wgan/run/train_options.def"
+#undef WGAN_OPTION
+  auto add = [&text](const std::string& part) { text += (text.empty() ? "" : "; ") + part; };
+  if (flag == "--resolution" || flag == "--channels") text.clear();  // from the data (the help says so)
+  if (flag == "--steps") add(std::to_string(kDefaultSteps) + " when no length is given");
+  // The loss table's, for the options left unset until resolve().
+  const std::pair<const char*, std::function<std::string(const Loss&)>> per_loss[] = {
+      {"--n-critic", [](const Loss& l) { return std::to_string(l.n_critic); }},
+      {"--lr", [](const Loss& l) { return number(l.lr); }},
+      {"--beta1", [](const Loss& l) { return l.optimizer == OptimizerKind::kAdam ? number(l.beta1) : std::string(); }},
+      {"--beta2", [](const Loss& l) { return l.optimizer == OptimizerKind::kAdam ? number(l.beta2) : std::string(); }}};
+  for (const auto& [option, value_of] : per_loss) {
+    if (flag != option) continue;
+    std::string values;
+    for (const auto& loss : loss_table())
+      if (const auto value = value_of(loss); !value.empty()) values += (values.empty() ? "" : ", ") + loss.name + " " + value;
+    add("--loss " + values);
+  }
+  // The CPU's, for the architectures whose size may change.
+  if (flag == "--width") add("on the CPU " + std::to_string(kCpuDefaultWidth));
+  if (flag == "--lr")
+    for (const auto& loss : loss_table())
+      if (loss.cpu_lr) add(loss.name + " on the CPU " + number(*loss.cpu_lr));
+  // The architectures' own.
+  for (const auto& arch : architectures())
+    for (const auto& [option, value] : arch.training_defaults)
+      if (option == flag) add("--arch " + arch.name + ": " + value);
+  return text;
 }
 
 TrainConfig new_run_config(const TrainOverrides& given) {
@@ -89,11 +199,11 @@ TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given
     throw UserError(std::string(flag) + " cannot be changed when resuming: the checkpoint fixes it (these may "
                     "change: " + allowed + ", --name)");
   };
-#define WGAN_OPTION(field, type, default_value, rule, flag) \
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
   if (given.model.field) refuse(flag);
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
-#define WGAN_OPTION(field, type, default_value, rule, flag) \
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
   if (given.field && ResumeRule::rule == ResumeRule::kFixed) refuse(flag);
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
@@ -120,65 +230,35 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   // ---- Values, one flag at a time.
   validate(c.model, /*image_shape_known=*/false);  // the shape comes from the data: check_data_fits
   const Loss& loss = make_loss(c.loss);           // throws for an unknown --loss
-  if (c.data.empty()) throw UserError("--data must not be empty");
-  if (c.max_images < 0) throw UserError("--max-images must be >= 0");
-  if (c.batch <= 0) throw UserError("--batch " + std::to_string(c.batch) + " must be positive");
-  if (c.n_critic && *c.n_critic <= 0) throw UserError("--n-critic must be positive");
-  if (c.lr && !(*c.lr > 0 && std::isfinite(*c.lr))) throw UserError("--lr must be a positive number");
+  // The range column of the table, then what a range cannot say.
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) \
+  check_range(c.field, OptionRange::range, flag);
+#include "wgan/run/train_options.def"
+#undef WGAN_OPTION
   if (c.beta1 && !(*c.beta1 >= 0 && *c.beta1 < 1)) throw UserError("--beta1 must be in [0, 1)");
   if (c.beta2 && !(*c.beta2 >= 0 && *c.beta2 < 1)) throw UserError("--beta2 must be in [0, 1)");
-  if (!(c.gp_lambda >= 0 && std::isfinite(c.gp_lambda))) throw UserError("--gp-lambda must be >= 0");
-  if (!(c.clip > 0)) throw UserError("--clip must be positive");
-  if (c.lr_decay != "none" && c.lr_decay != "linear")
-    throw UserError("--lr-decay '" + c.lr_decay + "' must be none or linear");
-  if (c.gp_every < 1) throw UserError("--gp-every must be >= 1");
-  if (!(c.ema_kimg >= 0)) throw UserError("--ema-kimg must be >= 0");
-  if (!(c.ema_rampup >= 0)) throw UserError("--ema-rampup must be >= 0 (0 = no ramp-up)");
-  if (!(c.class_loss >= 0 && std::isfinite(c.class_loss))) throw UserError("--class-loss must be a number >= 0");
   const auto augment_kinds = parse_augment_list(c.augment);  // throws naming --augment
-  if (!(c.augment_p >= 0 && c.augment_p <= 1)) throw UserError("--augment-p must be a probability in [0, 1] or ada");
   if (c.augment_ada && augment_kinds.empty())
     throw UserError("--augment-p ada adapts the probability of --augment's transforms: give --augment too");
   if (!(c.ada_target > 0 && c.ada_target < 1)) throw UserError("--ada-target must be in (0, 1)");
-  if (!(c.ada_kimg > 0 && std::isfinite(c.ada_kimg))) throw UserError("--ada-kimg must be a positive number");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
-  if (c.kimg && !(*c.kimg > 0)) throw UserError("--kimg must be positive");
-  if (c.steps && *c.steps <= 0) throw UserError("--steps must be positive");
-  if (c.epochs && !(*c.epochs > 0)) throw UserError("--epochs must be positive");
-  if (c.threads < 0) throw UserError("--threads must be >= 0");
-  if (c.device != "cpu" && c.device != "cuda" && c.device != "auto") {
-    throw UserError("--device '" + c.device + "' must be cpu, cuda or auto");
-  }
-  check_precision(c.precision);  // throws for anything but auto / fp32 / bf16
-  if (c.gpu_data != "auto" && c.gpu_data != "on" && c.gpu_data != "off")
-    throw UserError("--gpu-data '" + c.gpu_data + "' must be auto, on or off");
-  if (c.check_every < 0) throw UserError("--check-every must be >= 0 (0 = automatic)");
-  if (c.run_dir.empty()) throw UserError("--run-dir must not be empty");
-  if (c.log_every <= 0) throw UserError("--log-every must be positive");
-  if (c.sample_every <= 0) throw UserError("--sample-every must be positive");
-  if (c.checkpoint_every <= 0) throw UserError("--checkpoint-every must be positive");
-  if (!(c.checkpoint_minutes >= 0) || !std::isfinite(c.checkpoint_minutes))
-    throw UserError("--checkpoint-minutes must be >= 0 (0 = by steps only)");
-  if (c.keep_checkpoints <= 0) throw UserError("--keep-checkpoints must be positive");
   if (c.sample_count <= 0 || c.sample_count > 1024) throw UserError("--sample-count must be in 1..1024");
-  if (c.grid_nrow <= 0) throw UserError("--nrow must be positive");
-  if (c.metrics_every_kimg < 0) throw UserError("--metrics-every must be >= 0 (0 = only at the end)");
   if (c.metrics_num < 2) throw UserError("--metrics-num must be at least 2");
 
   // ---- What the device allows.
-  if (c.gpu_data == "on" && !device.is_cuda())
+  if (c.gpu_data == GpuData::kOn && !device.is_cuda())
     throw UserError("--gpu-data on needs a GPU (--device cuda); the run is on " + device.str());
   if (c.cuda_graph) {
     if (!device.is_cuda()) throw UserError("--cuda-graph needs a GPU (--device cuda); the run is on " + device.str());
-    if (c.gpu_data == "off") throw UserError("--cuda-graph needs the dataset on the GPU (--gpu-data auto or on)");
+    if (c.gpu_data == GpuData::kOff) throw UserError("--cuda-graph needs the dataset on the GPU (--gpu-data auto or on)");
     if (c.gp_every != 1) throw UserError("--cuda-graph records one fixed iteration: use it with --gp-every 1");
     if (loss.optimizer != OptimizerKind::kAdam)
       throw UserError("--cuda-graph supports the Adam losses, not --loss " + c.loss);
     if (effective_check_every(c, device) == 1)
       throw UserError("--cuda-graph reads the losses every --check-every steps; 1 would wait for the GPU each step");
     // The captured Adam update holds the learning rate it was recorded with.
-    if (c.lr_decay != "none")
+    if (c.lr_decay != LrDecay::kNone)
       throw UserError("--cuda-graph records the learning rate once: use it with --lr-decay none");
   }
 
@@ -214,7 +294,7 @@ void check_data_fits(const TrainConfig& c, const ImageDataset& data, const Train
                     std::to_string(c.model.resolution) + " --channels " + std::to_string(c.model.channels));
   }
   check_image_shape(c.model);
-  if (c.cuda_graph && device.is_cuda() && c.gpu_data == "auto" && !DeviceBatches::fits(data))
+  if (c.cuda_graph && device.is_cuda() && c.gpu_data == GpuData::kAuto && !DeviceBatches::fits(data))
     throw UserError("--cuda-graph needs the dataset on the GPU, and " + data.name + " is too large for --gpu-data "
                     "auto: pass --gpu-data on, or drop --cuda-graph");
 }
@@ -260,14 +340,14 @@ void resolve(TrainConfig& c, int64_t dataset_size) {
 
 nlohmann::json to_json(const TrainConfig& c) {
   nlohmann::json model;
-#define WGAN_OPTION(field, type, default_value, rule, flag) model[#field] = json_value(c.model.field);
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) model[#field] = json_value(c.model.field);
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
   model["class_names"] = c.model.class_names;
   model["class_counts"] = c.model.class_counts;
   model["class_head"] = c.model.class_head;
   nlohmann::json j = {{"model", model}, {"total_steps", c.total_steps}};
-#define WGAN_OPTION(field, type, default_value, rule, flag) j[#field] = json_value(c.field);
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) j[#field] = json_value(c.field);
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   return j;
@@ -277,14 +357,14 @@ TrainConfig train_config_from_json(const nlohmann::json& j) {
   TrainConfig c;
   if (j.contains("model")) {
     const auto& model = j.at("model");
-#define WGAN_OPTION(field, type, default_value, rule, flag) read_json(model, #field, c.model.field);
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) read_json(model, #field, c.model.field);
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
     read_json(model, "class_names", c.model.class_names);
     read_json(model, "class_counts", c.model.class_counts);
     read_json(model, "class_head", c.model.class_head);
   }
-#define WGAN_OPTION(field, type, default_value, rule, flag) read_json(j, #field, c.field);
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) read_json(j, #field, c.field);
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   read_json(j, "total_steps", c.total_steps);

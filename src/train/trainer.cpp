@@ -74,7 +74,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
     net->to(device_);
     if (channels_last_) to_channels_last(*net);
   }
-  if (device_.is_cuda() && (config_.gpu_data == "on" || (config_.gpu_data == "auto" && DeviceBatches::fits(dataset))))
+  if (device_.is_cuda() && (config_.gpu_data == GpuData::kOn || (config_.gpu_data == GpuData::kAuto && DeviceBatches::fits(dataset))))
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
   if (config_.model.conditional() && !dataset.has_labels())
     throw UserError("a conditional model needs the dataset's labels (--cond)");
@@ -97,7 +97,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   step.gp_lambda = config_.gp_lambda;
   step.gp_every = config_.gp_every;
   step.clip = config_.clip;
-  step.joint_pass = config_.model.critic_norm != "batch";  // per-sample critics only
+  step.joint_pass = config_.model.critic_norm != CriticNorm::kBatch;  // per-sample critics only
   step.class_loss_weight = config_.model.conditional() && config_.model.class_head ? config_.class_loss : 0.0;
   step.bf16 = wants_bf16(config_.precision);
   step.device = device_;
@@ -255,7 +255,7 @@ StatsWindow Trainer::train_step() {
 
 void Trainer::eager_iteration(bool check) {
   timer_.start();
-  if (config_.lr_decay != "none") {
+  if (config_.lr_decay != LrDecay::kNone) {
     const double lr = scheduled_learning_rate(config_.lr_decay, *config_.lr, state_.step, config_.total_steps);
     set_learning_rate(*networks_.critic_opt, lr);
     set_learning_rate(*networks_.generator_opt, lr);

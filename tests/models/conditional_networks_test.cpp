@@ -13,7 +13,7 @@ ModelConfig conditional_config(const std::string& arch, int64_t classes) {
   c.arch = arch;
   c.width = 8;
   c.latent_dim = 16;
-  c.critic_norm = arch == "resnet" ? "none" : "layer";
+  c.critic_norm = arch == "resnet" ? CriticNorm::kNone : CriticNorm::kLayer;
   for (int64_t k = 0; k < classes; ++k) c.class_names.push_back("class " + std::to_string(k));
   c.class_counts.assign(static_cast<size_t>(classes), 10);
   return c;

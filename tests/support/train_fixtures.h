@@ -50,7 +50,7 @@ inline TrainConfig tiny_config(const std::string& run_dir, int64_t steps) {
   c.sample_every = 1000;
   c.checkpoint_every = 1000;
   c.sample_count = 16;
-  c.device = "cpu";
+  c.device = DeviceChoice::kCpu;
   resolve(c, 0);
   return c;
 }

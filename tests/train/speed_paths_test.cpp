@@ -172,18 +172,18 @@ TEST(Precision, Bf16AutocastRunsInBfloat16AndRestoresTheState) {
     AutocastScope off(torch::kCPU, false);
     EXPECT_EQ(torch::conv2d(x, w).scalar_type(), torch::kFloat32);
   }
-  EXPECT_THROW(wants_bf16("fp16"), std::exception);
+  EXPECT_THROW(wants_bf16(Precision::kAuto), std::logic_error);  // auto must be resolved first
 }
 
 TEST(Precision, Bf16TrainingStepStaysCloseToFp32WithEveryCriticNorm) {
   auto data = noise_dataset(64);
   // The layer-norm critic normalises in float32 itself (CPU autocast has no float32 rule for
   // group_norm); instance norm and none go through autocast's own rules.
-  for (const std::string norm : {"layer", "instance", "none"}) {
+  for (const auto norm : {CriticNorm::kLayer, CriticNorm::kInstance, CriticNorm::kNone}) {
     auto fp32_config = small_run("fp32", 1);
     auto bf16_config = small_run("bf16", 1);
-    fp32_config.precision = "fp32";
-    bf16_config.precision = "bf16";
+    fp32_config.precision = Precision::kFp32;
+    bf16_config.precision = Precision::kBf16;
     fp32_config.model.critic_norm = bf16_config.model.critic_norm = norm;
     StatsWindow a;
     {
@@ -198,7 +198,7 @@ TEST(Precision, Bf16TrainingStepStaysCloseToFp32WithEveryCriticNorm) {
     EXPECT_NEAR(b.mean("generator_loss"), a.mean("generator_loss"), 0.05 * std::abs(a.mean("generator_loss")) + 0.02) << norm;
     EXPECT_NE(b.mean("penalty"), a.mean("penalty")) << norm;  // autocast did change the arithmetic
     for (const auto& p : bf16.generator().parameters()) EXPECT_EQ(p.scalar_type(), torch::kFloat32);
-    EXPECT_EQ(bf16.config().precision, "bf16");
+    EXPECT_EQ(bf16.config().precision, Precision::kBf16);
   }
 }
 
@@ -210,22 +210,17 @@ TEST(Precision, AutoFollowsTheCpusBf16Instructions) {
   const bool listed = text.find(" avx512_bf16") != std::string::npos || text.find(" amx_bf16") != std::string::npos;
   EXPECT_EQ(has_native_bf16(torch::kCPU), listed);
   std::string notice;
-  EXPECT_EQ(resolve_precision("auto", torch::kCPU, &notice), listed ? "bf16" : "fp32");
+  const auto expected = listed ? Precision::kBf16 : Precision::kFp32;
+  EXPECT_EQ(resolve_precision(Precision::kAuto, torch::kCPU, &notice), expected);
   EXPECT_EQ(notice.empty(), listed) << notice;  // a one-line notice exactly when auto falls back
-  EXPECT_EQ(resolve_precision("fp32", torch::kCPU), "fp32");
-  EXPECT_EQ(resolve_precision("bf16", torch::kCPU), "bf16");
-  try {
-    resolve_precision("fp16", torch::kCPU);
-    FAIL() << "fp16 accepted";
-  } catch (const UserError& e) {
-    EXPECT_NE(std::string(e.what()).find("--precision"), std::string::npos) << e.what();
-  }
+  EXPECT_EQ(resolve_precision(Precision::kFp32, torch::kCPU), Precision::kFp32);
+  EXPECT_EQ(resolve_precision(Precision::kBf16, torch::kCPU), Precision::kBf16);
   // The trainer records what auto chose.
   auto data = noise_dataset(64);
   auto config = small_run("auto", 1);
-  config.precision = "auto";
+  config.precision = Precision::kAuto;
   Trainer trainer(config, data, true);
-  EXPECT_EQ(trainer.config().precision, listed ? "bf16" : "fp32");
+  EXPECT_EQ(trainer.config().precision, expected);
 }
 
 TEST(GpuOptions, OnTheCpuAreUserErrorsNamingTheFlag) {
@@ -238,7 +233,7 @@ TEST(GpuOptions, OnTheCpuAreUserErrorsNamingTheFlag) {
     EXPECT_NE(std::string(e.what()).find("--cuda-graph"), std::string::npos) << e.what();
   }
   config.cuda_graph = false;
-  config.gpu_data = "on";
+  config.gpu_data = GpuData::kOn;
   EXPECT_THROW(check_options(config, torch::kCPU), UserError);  // --gpu-data on without a GPU
 }
 

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "wgan/util/device.h"
+
 namespace wgan {
 
 struct EvalConfig {
@@ -13,7 +15,7 @@ struct EvalConfig {
   int64_t num = 10000;             // generated images (and real ones, where the metric compares equal sets)
   uint64_t seed = 0;               // latent vectors, patches, directions, subsets
   bool use_ema = true;
-  std::string device = "auto";
+  DeviceChoice device = DeviceChoice::kAuto;
   std::string classifier;          // fd-fmnist weights ("" = committed)
   std::string inception;           // fid/kid TorchScript network
   std::string out;                 // also append the JSON line to this file

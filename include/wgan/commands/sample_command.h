@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "wgan/util/device.h"
 
 namespace wgan {
 
@@ -18,7 +19,7 @@ struct SampleConfig {
   int64_t nrow = 8;           // grid columns
   uint64_t seed = 0;          // the latent vectors are a function of this seed alone
   bool use_ema = true;        // sample the generator's moving average (false: the raw generator)
-  std::string device = "auto";  // cpu, cuda or auto
+  DeviceChoice device = DeviceChoice::kAuto;
   int64_t batch = 256;        // images generated per forward pass
   std::string arch;  // "blog" (alias "seed"): --checkpoint is the blog post's own G.ckpt (a PyTorch state dict)
   std::string interpolate;    // "SEED_A,SEED_B": a strip from z(SEED_A) to z(SEED_B) instead of random samples

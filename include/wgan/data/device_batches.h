@@ -7,8 +7,16 @@
 
 #include "wgan/data/batcher.h"
 #include "wgan/data/dataset.h"
+#include "wgan/util/named_enum.h"
 
 namespace wgan {
+
+// --gpu-data: keep the dataset on the GPU always (on), never (off), or when it fits (auto).
+enum class GpuData { kAuto, kOn, kOff };
+template <>
+struct EnumNames<GpuData> {
+  static constexpr NamedValue<GpuData> values[] = {{GpuData::kAuto, "auto"}, {GpuData::kOn, "on"}, {GpuData::kOff, "off"}};
+};
 
 class DeviceBatches {
  public:

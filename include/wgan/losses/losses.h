@@ -90,5 +90,7 @@ const Loss& make_loss(const std::string& name);
 const Loss* find_loss(const std::string& name);
 
 const std::vector<std::string>& loss_names();
+// For --loss's help: one line per loss with its optimizer defaults, from the table.
+std::string loss_help();
 
 }  // namespace wgan

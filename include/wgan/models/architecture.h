@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "wgan/models/model_config.h"
@@ -34,10 +35,11 @@ struct Architecture {
   bool takes_classes = true;   // --cond
   bool takes_sync_bn = true;   // --sync-bn (its BatchNorm layers can span ranks)
   bool fixed_size = false;     // width and latent size are fixed: no device-dependent width default
-  // Training defaults it wants unless the user gave the flag.
-  std::optional<double> learning_rate;
-  std::optional<std::string> lr_decay;
-  std::optional<std::string> critic_norm;
+  // `wgan sample/export --arch NAME` read the blog post's own torch.save(G.state_dict()) for it.
+  bool reads_pytorch_state_dict = false;
+  // Training defaults it wants for the options the user did not give: {flag, value as typed on the
+  // command line}, parsed through the option table (run/train_config.cpp), listed in --help.
+  std::vector<std::pair<std::string, std::string>> training_defaults;
   OnnxLayout onnx_layout = OnnxLayout::kTransposedConvStack;
 };
 
@@ -50,6 +52,8 @@ const Architecture& architecture_of(const ModelConfig& model);
 // "dcgan, resnet, blog": the names, for help texts and errors; with `having`, only the rows where
 // that flag is true ("dcgan, resnet" for &Architecture::takes_classes).
 std::string architecture_names(bool Architecture::*having = nullptr);
+// For --arch's help: each row's name, summary and aliases.
+std::string architecture_help();
 // NAME's row's name when it is an alias ("seed" -> "blog"); any other name unchanged.
 std::string canonical_arch(const std::string& name);
 

@@ -13,7 +13,7 @@ namespace wgan {
 
 // --critic-norm as a module: layer (GroupNorm(1, C), in float32), instance (affine), batch; an
 // empty AnyModule for none.
-torch::nn::AnyModule make_norm(const std::string& kind, int64_t channels);
+torch::nn::AnyModule make_norm(CriticNorm kind, int64_t channels);
 
 // A 4x4 convolution (the DCGAN critic's and the blog post's).
 torch::nn::Conv2d conv4x4(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias);

@@ -6,12 +6,23 @@
 #include <string>
 #include <vector>
 
+#include "wgan/util/named_enum.h"
 #include "wgan/util/option_table.h"
 
 namespace wgan {
 
+// --critic-norm: the critic's normalisation layers.
+enum class CriticNorm { kLayer, kInstance, kNone, kBatch };
+template <>
+struct EnumNames<CriticNorm> {
+  static constexpr NamedValue<CriticNorm> values[] = {{CriticNorm::kLayer, "layer"},
+                                                      {CriticNorm::kInstance, "instance"},
+                                                      {CriticNorm::kNone, "none"},
+                                                      {CriticNorm::kBatch, "batch"}};
+};
+
 struct ModelConfig {
-#define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) type field = default_value;
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
   // Class-conditional networks (wgan train --cond): the classes in label order and the training
@@ -30,7 +41,7 @@ struct ModelConfig {
 
 // The model options the user gave (each unset when not given): see TrainOverrides.
 struct ModelOverrides {
-#define WGAN_OPTION(field, type, default_value, rule, flag) Given<type> field;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) Given<type> field;
 #include "wgan/models/model_options.def"
 #undef WGAN_OPTION
 };

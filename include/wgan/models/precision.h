@@ -7,13 +7,20 @@
 
 #include <string>
 
+#include "wgan/util/named_enum.h"
+
 namespace wgan {
 
-// Throws UserError unless `precision` is fp32 or bf16 (a resolved precision).
-bool wants_bf16(const std::string& precision);
+// --precision: auto is resolved to one of the other two before training (resolve_precision).
+enum class Precision { kAuto, kFp32, kBf16 };
+template <>
+struct EnumNames<Precision> {
+  static constexpr NamedValue<Precision> values[] = {
+      {Precision::kAuto, "auto"}, {Precision::kFp32, "fp32"}, {Precision::kBf16, "bf16"}};
+};
 
-// Throws UserError unless `precision` is auto, fp32 or bf16 (what --precision accepts).
-void check_precision(const std::string& precision);
+// Whether a resolved precision runs the networks under bf16 autocast (auto: a logic error).
+bool wants_bf16(Precision precision);
 
 // Whether `device` has bfloat16 arithmetic in hardware: on the CPU the avx512_bf16 or amx_bf16
 // instructions (read with cpuid at run time), on CUDA compute capability 8.0 or later.
@@ -21,7 +28,7 @@ bool has_native_bf16(torch::Device device);
 
 // auto -> bf16 or fp32 for `device`; fp32 and bf16 pass through. When auto falls back to fp32,
 // `notice` (if given) receives a one-line explanation.
-std::string resolve_precision(const std::string& precision, torch::Device device, std::string* notice = nullptr);
+Precision resolve_precision(Precision precision, torch::Device device, std::string* notice = nullptr);
 
 // Autocast to bfloat16 on `device` for the lifetime of the scope (nothing when !enabled). On exit
 // the previous state comes back and the cast-weight cache is cleared: the optimizer changes the

@@ -36,7 +36,7 @@ TORCH_MODULE(ResidualUpBlock);
 class ResidualDownBlockImpl : public torch::nn::Module {
  public:
   ResidualDownBlockImpl(int64_t in_channels, int64_t out_channels, bool downsample, bool first,
-                        const std::string& norm);
+                        CriticNorm norm);
   torch::Tensor forward(const torch::Tensor& x);
 
  private:

@@ -38,8 +38,4 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(OptimizerKind kind, std:
 // Sets the learning rate of every parameter group of an optimizer make_optimizer made (--lr-decay).
 void set_learning_rate(torch::optim::Optimizer& optimizer, double lr);
 
-// --lr-decay: the learning rate for generator step `step` (0-based) of `total_steps`: `lr` for
-// "none", lr * (1 - step / total_steps) for "linear" (the WGAN-GP paper's ResNet schedule).
-double scheduled_learning_rate(const std::string& decay, double lr, int64_t step, int64_t total_steps);
-
 }  // namespace wgan

@@ -23,6 +23,10 @@ struct LoadedGenerator {
 // `use_ema`, the EMA generator when the checkpoint has one (a note on stderr when not).
 LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool use_ema, torch::Device device);
 
+// sample/export --arch NAME: false for "" (the checkpoint is wgan's own), true for an architecture
+// whose row reads the blog post's own state dict (blog, alias seed), else a UserError naming --arch.
+bool pytorch_state_dict_arch(const std::string& arch);
+
 // The blog post's generator from its PyTorch state dict (`torch.save(G.state_dict(), 'G.ckpt')`).
 LoadedGenerator load_blog_generator(const std::string& torch_file, torch::Device device);
 

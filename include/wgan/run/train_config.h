@@ -17,24 +17,30 @@
 #include <vector>
 
 #include "wgan/data/dataset.h"
+#include "wgan/data/device_batches.h"
 #include "wgan/data/fashion_mnist.h"
 #include "wgan/models/model_config.h"
+#include "wgan/models/precision.h"
+#include "wgan/optim/lr_schedule.h"
+#include "wgan/util/device.h"
 #include "wgan/util/option_table.h"
 
 namespace wgan {
 
-// On the CPU a new run without --width uses this instead of model.width 64, and without --lr its
-// loss's cpu_lr (wgan-gp: 2e-4, the loss table): the best Fashion-MNIST quality per minute measured
-// on a 2-core CPU (docs/performance-cpu.md). Applied by apply_cpu_defaults, so --dry-run and
-// config.json show them. An architecture's own training defaults (resnet: the WGAN-GP paper's) are
-// its registry row's (models/architecture.h), applied by new_run_config to the options not given.
+// Where the defaults live: the option tables (.def) hold each option's own; the loss table
+// (losses.h) the optimizer's per loss; an architecture's row (architecture.h) the training defaults
+// it wants (resnet: the WGAN-GP paper's), applied by new_run_config to the options not given; and
+// these two the CPU's. On the CPU a new run without --width uses kCpuDefaultWidth instead of 64,
+// and without --lr its loss's cpu_lr (wgan-gp: 2e-4): the best Fashion-MNIST quality per minute
+// measured on a 2-core CPU (docs/performance-cpu.md), applied by apply_cpu_defaults, so --dry-run
+// and config.json show them. default_help() states them all in --help.
 inline constexpr int64_t kCpuDefaultWidth = 32;
 // The run's length when none of --kimg, --steps, --epochs is given.
 inline constexpr int64_t kDefaultSteps = 2000;
 
 struct TrainConfig {
   ModelConfig model;  // networks (resolution and channels come from the data)
-#define WGAN_OPTION(field, type, default_value, rule, flag) type field = default_value;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) type field = default_value;
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   int64_t total_steps = 0;  // resolved: generator steps in the whole run
@@ -44,7 +50,7 @@ struct TrainConfig {
 // how a flag is spelled on the command line, only which options were set.
 struct TrainOverrides {
   ModelOverrides model;
-#define WGAN_OPTION(field, type, default_value, rule, flag) Given<type> field;
+#define WGAN_OPTION(field, type, default_value, rule, flag, range, help) Given<type> field;
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   bool length_given() const { return kimg || steps || epochs; }
@@ -61,6 +67,10 @@ TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given
 std::vector<std::string> resumable_flags();
 // Every flag of the two option tables (the CLI must offer each one; a test checks --help).
 std::vector<std::string> train_option_flags();
+// What --help says of FLAG's default: the table's value, the loss table's per-loss values, the
+// architecture rows' training defaults and the CPU defaults, each from where it is set ("" when
+// the option has no default worth stating, such as a flag that is off).
+std::string default_help(const std::string& flag);
 
 // On the CPU, a new run's width and learning rate, where not given, become the quality-per-minute
 // choice (kCpuDefaultWidth, the loss's cpu_lr); GPUs and fixed-size architectures (blog) keep theirs.
