@@ -131,6 +131,10 @@ CLI::App* add_train_options(CLI::App& app, TrainArgs& args) {
   }
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
+  // --grow: progressive growing from 8x8 (--grow-from picks another start).
+  cmd.add_flag_callback("--grow", [&g] { if (!g.model.grow_from) g.model.grow_from = 8; },
+                        "Progressive growing from 8x8: --grow-from 8")
+      ->group("Networks");
   // The command's own options: how to start, not what the run is.
   cmd.add_option("--name", args.name, "Run name: the run directory is runs/NAME");
   cmd.add_option("--nproc", args.nproc, "Data-parallel training: start N worker processes on this machine (Gloo "

@@ -71,6 +71,11 @@ std::vector<std::string> run_export(const ExportConfig& c) {
     throw UserError("this wgan was built without ONNX support: install libonnx-dev and rebuild (make build)");
   auto loaded = pytorch_state_dict_arch(c.arch) ? load_blog_generator(c.checkpoint, torch::kCPU)
                                                 : load_generator(c.checkpoint, c.use_ema, torch::kCPU);
+  if (loaded.growing_at > 0)
+    throw UserError(loaded.source + " has grown to " + std::to_string(loaded.growing_at) + "x" +
+                    std::to_string(loaded.growing_at) + " of " + std::to_string(loaded.config.model.resolution) + "x" +
+                    std::to_string(loaded.config.model.resolution) + " (--grow): train it on (wgan train --resume with a "
+                    "longer --steps) and export the grown generator");
   const auto facts = model_facts(loaded);
   if (ends_with(c.to, ".pt")) {
     ensure_parent_dir(c.to);

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <thread>
 
 #include "wgan/data/training_data.h"
@@ -40,11 +41,19 @@ void clear_run(const std::string& run_dir) {
   for (const char* part : {"metrics.jsonl", "config.json"}) fs::remove(fs::path(run_dir) / part, ec);
 }
 
+// "30 minutes", "0.5 minutes": a --minutes budget as the user typed it.
+std::string minutes_text(double minutes) {
+  std::ostringstream text;
+  text << minutes << " minutes";
+  return text.str();
+}
+
 void print_start_line(Trainer& trainer, const ImageDataset& dataset, const ProcessGroup* group, bool sync_bn) {
   const auto& c = trainer.config();
   std::cerr << "training " << c.loss << " on " << dataset.name << " (" << dataset.size() << " images, "
-            << c.model.resolution << "x" << c.model.resolution << "x" << c.model.channels << ") for " << c.total_steps
-            << " generator steps on " << trainer.device() << "; G " << count_parameters(trainer.generator())
+            << c.model.resolution << "x" << c.model.resolution << "x" << c.model.channels << ") for "
+            << (c.minutes ? minutes_text(*c.minutes) : std::to_string(c.total_steps) + " generator steps")
+            << " on " << trainer.device() << "; G " << count_parameters(trainer.generator())
             << " params, D " << count_parameters(trainer.critic()) << " params";
   if (c.model.conditional()) std::cerr << "; conditional on " << c.model.classes() << " classes";
   if (group)
@@ -126,6 +135,8 @@ ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   take_classes_from_data(config, dataset);
   check_data_fits(config, dataset, cmd.given, device);
   if (cmd.resume.empty() || cmd.given.length_given()) resolve(config, dataset.size());
+  // --minutes: the cadences not given follow the length it plans.
+  config.budget_cadence = {!cmd.given.log_every, !cmd.given.sample_every, !cmd.given.checkpoint_every};
 
   // ---- --precision auto becomes what this device runs, so --dry-run and config.json show the choice.
   std::string precision_notice;
@@ -166,8 +177,10 @@ ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   trainer.set_progress_bar(!cmd.quiet);
   if (is_main) {
     if (!checkpoint_file.empty())
-      std::cerr << "resuming " << checkpoint_file << " at step " << trainer.state().step << " of "
-                << config.total_steps << "\n";
+      std::cerr << "resuming " << checkpoint_file << " at step " << trainer.state().step
+                << (config.minutes ? " for " + minutes_text(*config.minutes) + " more"
+                                   : " of " + std::to_string(config.total_steps))
+                << "\n";
     else
       print_start_line(trainer, dataset, group.get(), cmd.sync_bn);
   }

@@ -57,10 +57,12 @@ torch::Tensor EpochBatcher::batch(int64_t index) {
   return gather_batch(dataset_.images, p.indices, p.flip).contiguous();
 }
 
-HostBatch EpochBatcher::labeled_batch(int64_t index) {
+HostBatch EpochBatcher::labeled_batch(int64_t index) { return labeled_batch(index, dataset_); }
+
+HostBatch EpochBatcher::labeled_batch(int64_t index, const ImageDataset& data) {
   auto p = plan(index);
-  HostBatch out{gather_batch(dataset_.images, p.indices, p.flip).contiguous(), {}};
-  if (dataset_.has_labels()) out.labels = dataset_.labels.index_select(0, p.indices);
+  HostBatch out{gather_batch(data.images, p.indices, p.flip).contiguous(), {}};
+  if (data.has_labels()) out.labels = data.labels.index_select(0, p.indices);
   return out;
 }
 

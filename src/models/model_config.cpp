@@ -23,6 +23,12 @@ void validate(const ModelConfig& c, bool image_shape_known) {
   if (c.width < 1 || c.width > 1024) throw UserError("--width " + std::to_string(c.width) + " must be in 1..1024");
   const Architecture& arch = architecture_of(c);  // a UserError listing them for an unknown --arch
   arch.check(c, /*shape_known=*/false);
+  if (c.grow_from > 0) {
+    if (!arch.grows)
+      throw UserError("--grow works with --arch " + architecture_names(&Architecture::grows) + ", not " + arch.name);
+    if (c.grow_from < 8 || (c.grow_from & (c.grow_from - 1)) != 0)
+      throw UserError("--grow-from " + std::to_string(c.grow_from) + " must be a power of two from 8");
+  }
   if (c.class_head && !c.conditional()) throw UserError("a class head needs a conditional model (--cond)");
   if (c.conditional()) {
     if (!arch.takes_classes)
@@ -32,7 +38,12 @@ void validate(const ModelConfig& c, bool image_shape_known) {
     if (!c.class_counts.empty() && c.class_counts.size() != c.class_names.size())
       throw UserError("the model's class counts do not match its " + std::to_string(c.classes()) + " classes");
   }
-  if (image_shape_known) check_image_shape(c);
+  if (image_shape_known) {
+    check_image_shape(c);
+    if (c.grow_from >= c.resolution)
+      throw UserError("--grow-from " + std::to_string(c.grow_from) + " must be below the data's resolution (" +
+                      std::to_string(c.resolution) + ")");
+  }
 }
 
 }  // namespace wgan

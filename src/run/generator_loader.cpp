@@ -17,7 +17,16 @@ LoadedGenerator load_generator(const std::string& checkpoint_or_run_dir, bool us
   loaded.config = reader.config();
   loaded.source = file;
   loaded.step = reader.state().step;
-  loaded.net = make_generator(loaded.config.model);
+  auto model = loaded.config.model;
+  const GrowthPhase phase = growth_phase(loaded.config, reader.state().real_batches);
+  const bool grown = phase.resolution == model.resolution && !phase.fading();
+  if (model.grow_from > 0 && grown) model.grow_from = 0;  // the architecture's own network (extra layers unread)
+  if (!grown) loaded.growing_at = phase.resolution;
+  loaded.net = make_generator(model);
+  loaded.net->set_growth(phase, /*final_size=*/true);
+  if (!grown)
+    std::cerr << "note: " << file << " is at " << phase.resolution << "x" << phase.resolution << " of its growth to "
+              << model.resolution << "x" << model.resolution << "; its images are upsampled\n";
   loaded.net->to(device);
   loaded.is_ema = use_ema && reader.has("G_ema");
   if (use_ema && !loaded.is_ema) std::cerr << "note: " << file << " has no EMA generator; using G\n";

@@ -208,7 +208,7 @@ TrainConfig resumed_config(const TrainConfig& saved, const TrainOverrides& given
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
   TrainConfig c = saved;
-  if (given.length_given()) c.kimg = c.steps = c.epochs = std::nullopt;  // the new length replaces the old
+  if (given.length_given()) c.kimg = c.steps = c.epochs = c.minutes = std::nullopt;  // the new length replaces the old
   apply_all(c, given);
   return c;
 }
@@ -219,6 +219,11 @@ void apply_cpu_defaults(TrainConfig& c, const TrainOverrides& given, torch::Devi
   if (!given.model.width) c.model.width = kCpuDefaultWidth;
   const Loss* loss = find_loss(c.loss);
   if (!given.lr && loss && loss->cpu_lr) c.lr = *loss->cpu_lr;
+}
+
+GrowthPhase growth_phase(const TrainConfig& c, int64_t real_batches) {
+  if (c.model.grow_from == 0 || !c.grow_kimg) return {c.model.resolution, 1.0};
+  return GrowthSchedule(c.model.grow_from, c.model.resolution, *c.grow_kimg * 1000.0).at(real_batches * c.batch);
 }
 
 int64_t effective_check_every(const TrainConfig& c, torch::Device device) {
@@ -241,9 +246,13 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.augment_ada && augment_kinds.empty())
     throw UserError("--augment-p ada adapts the probability of --augment's transforms: give --augment too");
   if (!(c.ada_target > 0 && c.ada_target < 1)) throw UserError("--ada-target must be in (0, 1)");
-  const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0);
-  if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs");
+  const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0) + (c.minutes ? 1 : 0);
+  if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs, --minutes");
   if (c.sample_count <= 0 || c.sample_count > 1024) throw UserError("--sample-count must be in 1..1024");
+  if (c.model.grow_from > 0 && c.minutes && !c.grow_kimg)
+    throw UserError("--grow with --minutes needs --grow-kimg: the phases cannot share a length not known yet");
+  if (c.model.grow_from > 0 && c.cuda_graph)
+    throw UserError("--cuda-graph records one fixed iteration, and --grow changes the networks' resolution: drop one");
   if (c.metrics_num < 2) throw UserError("--metrics-num must be at least 2");
 
   // ---- What the device allows.
@@ -268,6 +277,9 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
       throw UserError("--batch " + std::to_string(c.batch) + " (the total over all ranks) must be divisible by the " +
                       std::to_string(world_size) + " ranks");
     if (c.cuda_graph) throw UserError("--cuda-graph runs in one process; drop it for distributed training");
+    if (c.minutes)
+      throw UserError("--minutes plans the run's length from one process's speed; give --steps or --kimg for "
+                      "distributed training");
   }
   if (sync_bn && !architecture_of(c.model).takes_sync_bn)
     throw UserError("--sync-bn works with --arch " + architecture_names(&Architecture::takes_sync_bn) + " (" +
@@ -325,9 +337,12 @@ void resolve(TrainConfig& c, int64_t dataset_size) {
   if (!c.lr) c.lr = loss.lr;
   if (!c.beta1) c.beta1 = loss.beta1;
   if (!c.beta2) c.beta2 = loss.beta2;
-  if (!c.kimg && !c.steps && !c.epochs) c.steps = kDefaultSteps;
+  if (!c.kimg && !c.steps && !c.epochs && !c.minutes) c.steps = kDefaultSteps;
   const double images_per_step = static_cast<double>(c.batch * *c.n_critic);
-  if (c.steps) {
+  if (c.minutes) {
+    c.total_steps = 0;  // planned by the trainer (train/time_budget.h)
+    return;
+  } else if (c.steps) {
     c.total_steps = *c.steps;
   } else if (c.kimg) {
     c.total_steps = static_cast<int64_t>(std::ceil(*c.kimg * 1000.0 / images_per_step));
@@ -336,6 +351,11 @@ void resolve(TrainConfig& c, int64_t dataset_size) {
     c.total_steps = static_cast<int64_t>(std::ceil(batches / *c.n_critic));
   }
   if (c.total_steps <= 0) c.total_steps = 1;
+  // --grow without --grow-kimg: the phases share the run's images.
+  if (c.model.grow_from > 0 && !c.grow_kimg) {
+    const double images = static_cast<double>(c.total_steps) * images_per_step;
+    c.grow_kimg = default_images_per_phase(c.model.grow_from, c.model.resolution, images) / 1000.0;
+  }
 }
 
 nlohmann::json to_json(const TrainConfig& c) {

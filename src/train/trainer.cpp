@@ -42,7 +42,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
       loss_(make_loss(config_.loss)),
       stats_(device_),
       batcher_(dataset, config_.batch, config_.seed, config_.xflip),
-      prefetcher_([this](int64_t index) { return batcher_.labeled_batch(index); }) {
+      prefetcher_([this](int64_t index) { return host_batch(index); }) {
   // ---- How the step runs: precision (auto becomes what was chosen, so config.json and checkpoints
   // record it), memory layout, host reads.
   std::string precision_notice;
@@ -119,6 +119,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   if (ada_) ada_->restore(state_.ada_smoothing);
   augment_p_ = torch::full({}, state_.augment_p, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   step_->set_augment(parse_augment_list(config_.augment), augment_p_);
+  follow_growth();  // --grow: the phase of the first step (a resumed run's)
 }
 
 void Trainer::resume(const std::string& checkpoint_file) {
@@ -127,7 +128,7 @@ void Trainer::resume(const std::string& checkpoint_file) {
   const auto& ours = config_.model;
   if (saved.arch != ours.arch || saved.resolution != ours.resolution || saved.channels != ours.channels ||
       saved.latent_dim != ours.latent_dim || saved.width != ours.width || saved.critic_norm != ours.critic_norm ||
-      saved.class_names != ours.class_names || saved.class_head != ours.class_head ||
+      saved.class_names != ours.class_names || saved.class_head != ours.class_head || saved.grow_from != ours.grow_from ||
       reader.config().loss != config_.loss) {
     throw UserError("checkpoint " + checkpoint_file + " was trained with other networks or another loss");
   }
@@ -158,7 +159,7 @@ RealBatch Trainer::next_real_batch() {
   const bool conditional = config_.model.conditional();
   if (device_batches_) {
     const auto plan = batcher_.plan(state_.real_batches);
-    real.images = device_batches_->batch(plan, channels_last_);
+    real.images = fade_real(device_batches_->batch(plan, channels_last_));
     if (conditional) real.labels = device_labels_.index_select(0, plan.indices.to(device_, /*non_blocking=*/true));
   } else {
     auto host = prefetcher_.get(state_.real_batches);
@@ -166,6 +167,7 @@ RealBatch Trainer::next_real_batch() {
     const bool cuda = device_.is_cuda();
     real.images = to_signed_unit(cuda ? host.images.pin_memory().to(device_, /*non_blocking=*/true)
                                       : host.images.to(device_));
+    real.images = fade_real(real.images);
     if (channels_last_) real.images = real.images.contiguous(torch::MemoryFormat::ChannelsLast);
     if (conditional) real.labels = host.labels.to(device_);
   }
@@ -175,7 +177,7 @@ RealBatch Trainer::next_real_batch() {
 RealBatch Trainer::random_real_batch(const ImageDataset& data) {
   auto rows = step_->my_share(torch::randint(data.size(), {config_.batch}, torch::kInt64));
   RealBatch batch;
-  batch.images = to_signed_unit(gather_batch(data.images, rows, {}).contiguous()).to(device_);
+  batch.images = at_phase_side(to_signed_unit(gather_batch(data.images, rows, {}).contiguous()).to(device_));
   if (channels_last_) batch.images = batch.images.contiguous(torch::MemoryFormat::ChannelsLast);
   if (config_.model.conditional()) batch.labels = data.labels.index_select(0, rows).to(device_);
   return batch;
@@ -222,6 +224,7 @@ StatsWindow Trainer::train_step() {
   // Eager: read and check every step before the optimizer touches the weights (free on the CPU).
   // Deferred: sum on the device and read every check_every steps, so the GPU never waits.
   const bool eager = check_every_ == 1;
+  follow_growth();
   if (!stats_.unread()) unread_first_step_ = state_.step + 1;
   const bool measure_overfitting = ada_ && (state_.step + 1) % AdaptiveAugment::kInterval == 0;
   if (step_graph_ && graph_warmup_left_ == 0) {

@@ -24,6 +24,7 @@ std::string Trainer::save_samples() {
   auto& net = sampling_generator();
   const bool was_training = net.is_training();
   net.eval();
+  sample_at_final_size(true);  // --grow: a low phase's images upsampled to the final side
   torch::Tensor images;
   GridOptions grid;
   grid.nrow = config_.grid_nrow;
@@ -38,6 +39,7 @@ std::string Trainer::save_samples() {
     images = run_generator(net, fixed_z_, {}, device_, fixed_z_.size(0));
   }
   net.train(was_training);
+  sample_at_final_size(false);
   write_png(path, make_grid(images, grid));
   return path;
 }
@@ -95,8 +97,10 @@ nlohmann::json Trainer::evaluate_quality() {
     metrics_ = make_metrics(config_.metrics, context);
   }
   const auto started = std::chrono::steady_clock::now();
+  sample_at_final_size(true);
   auto figures = evaluate_metrics(metrics_, sampling_generator(), config_.model, config_.metrics_num, config_.seed,
                                   device_);
+  sample_at_final_size(false);
   nlohmann::json line = {
       {"step", state_.step},
       {"kimg", kimg()},

@@ -1,5 +1,6 @@
 // The schedule: what happens when, read top-down in Trainer::run. The step itself is
 // train_step.cpp; the files the run writes are training_files.cpp.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -22,20 +23,23 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
 
 Trainer::Outcome Trainer::run(const StopRequest* stop) {
   start_run();
-  if (state_.step >= config_.total_steps) return Outcome::kFinished;
+  const bool planned = config_.total_steps > 0;  // else --minutes plans the length after a few steps
+  if (planned && state_.step >= config_.total_steps) return Outcome::kFinished;
+  if (!planned) start_time_budget();
   const bool show_bar = !quiet_ && progress_bar_;
-  ProgressBar progress("train", config_.total_steps, state_.step);
+  std::optional<ProgressBar> progress;
+  if (planned && show_bar) progress.emplace("train", config_.total_steps, state_.step);
   rate_window_start_ = last_checkpoint_time_ = std::chrono::steady_clock::now();
   rate_window_batches_ = state_.real_batches;
   log_window_ = StatsWindow();
 
-  while (state_.step < config_.total_steps) {
+  while (config_.total_steps == 0 || state_.step < config_.total_steps) {
     // ---- A stop signal: checkpoint, grid and report, then return. Or a checkpoint by the clock.
     // The ranks agree on both in one collective, so they stop and save at the same step.
     std::vector<bool> due = {stop && stop->raised(), checkpoint_clock_due()};
     if (group_) due = any_rank(*group_, due);
     if (due[0]) {
-      if (show_bar) progress.finish();
+      if (progress) progress->finish();
       static const StopRequest another_rank_asked;  // this rank had no request of its own
       return stop_on_request(stop ? *stop : another_rank_asked);
     }
@@ -45,19 +49,70 @@ Trainer::Outcome Trainer::run(const StopRequest* stop) {
     const auto step_start = std::chrono::steady_clock::now();
     log_window_.add(train_step());
     state_.train_seconds += seconds_since(step_start);
+    // ---- --minutes: the length, once the first steps are timed; the end, if the time is spent.
+    if (budget_) follow_time_budget(progress, show_bar);
     const bool last = state_.step == config_.total_steps;
 
     // ---- A metrics line every --log-every steps.
     if (state_.step % config_.log_every == 0 || last) log_line();
     // ---- Quality metrics every --metrics-every kimg (abandoned for a stop signal: they take minutes).
-    if (quality_due(last)) evaluate_quality_and_say(stop, progress);
+    if (quality_due(last)) evaluate_quality_and_say(stop, progress ? &*progress : nullptr);
     // ---- Grid and report, then the checkpoint, at their intervals and at the end.
     if ((state_.step % config_.sample_every == 0 || last) && is_main()) write_or_stop([&] { save_samples_and_report(); });
     if (state_.step % config_.checkpoint_every == 0 || last) checkpoint_or_stop();
-    if (show_bar) progress.update(state_.step, progress_suffix(), last);
+    if (progress) progress->update(state_.step, progress_suffix(), last);
   }
-  if (show_bar) progress.finish();
+  if (progress) progress->finish();
+  if (budget_ && is_main() && !quiet_) say_what_the_budget_reached();
   return Outcome::kFinished;
+}
+
+void Trainer::start_time_budget() {
+  budget_ = std::make_unique<TimeBudget>(*config_.minutes, state_.step);
+  if (is_main() && !quiet_)
+    std::cerr << "--minutes " << *config_.minutes << ": timing the first "
+              << TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps << " steps to plan the run's length\n";
+}
+
+void Trainer::follow_time_budget(std::optional<ProgressBar>& progress, bool show_bar) {
+  budget_->step_done(state_.step);
+  if (budget_->ready_to_plan(state_.step)) {
+    plan_length(budget_->plan(state_.step));
+    if (is_main() && !quiet_) {
+      std::fprintf(stderr, "--minutes %g: %.2f s per step, so %lld steps (%.1f kimg) fill the budget\n",
+                   budget_->budget_seconds() / 60.0, budget_->seconds_per_step(),
+                   static_cast<long long>(config_.total_steps),
+                   static_cast<double>(config_.total_steps * config_.batch * *config_.n_critic) / 1000.0);
+    }
+    if (show_bar) progress.emplace("train", config_.total_steps, state_.step);
+  }
+  // Slower than planned (a busy machine): end at this step, with the files of a normal end.
+  if (budget_->spent() && (config_.total_steps == 0 || state_.step < config_.total_steps)) plan_length(state_.step);
+}
+
+void Trainer::plan_length(int64_t total_steps) {
+  config_.total_steps = total_steps;
+  config_.steps = total_steps;  // what the checkpoints and config.json hold: resume and repeat are exact
+  config_.minutes.reset();
+  auto follow = [total_steps](bool scaled, int64_t& every, double share, int64_t at_most) {
+    if (scaled) every = std::clamp<int64_t>(static_cast<int64_t>(std::ceil(share * total_steps)), 1, at_most);
+  };
+  follow(config_.budget_cadence.log_every, config_.log_every, 0.01, 50);
+  follow(config_.budget_cadence.sample_every, config_.sample_every, 0.1, total_steps);
+  follow(config_.budget_cadence.checkpoint_every, config_.checkpoint_every, 0.25, total_steps);
+  if (!is_main()) return;
+  write_or_stop([&] {
+    write_file_atomic((fs::path(config_.run_dir) / "config.json").string(), to_json(config_).dump(2) + "\n");
+  });
+}
+
+void Trainer::say_what_the_budget_reached() const {
+  std::fprintf(stderr,
+               "--minutes %g: reached step %lld (%.1f kimg) in %.1f minutes. The run is --steps %lld now: "
+               "--resume %s --steps M extends it, --steps %lld repeats it\n",
+               budget_->budget_seconds() / 60.0, static_cast<long long>(state_.step), kimg(),
+               budget_->elapsed_seconds() / 60.0, static_cast<long long>(state_.step), config_.run_dir.c_str(),
+               static_cast<long long>(state_.step));
 }
 
 void Trainer::start_run() {
@@ -85,6 +140,10 @@ void Trainer::log_line() {
     line.window = log_window_;
     if (step_->augments()) line.extras["augment_p"] = state_.augment_p;
     if (ada_) line.extras["ada_signal"] = ada_->signal();
+    if (config_.model.grow_from > 0) {  // --grow: the report's curves show the phases
+      line.extras["resolution"] = static_cast<double>(phase_.resolution);
+      line.extras["fade_in"] = phase_.alpha;
+    }
     write_or_stop([&] { append_metrics_line(config_.run_dir, line); });
   }
   if (!log_window_.empty()) {
@@ -121,7 +180,7 @@ bool Trainer::quality_due(bool last) const {
   return last || (every > 0 && images / every > previous / every);
 }
 
-void Trainer::evaluate_quality_and_say(const StopRequest* stop, ProgressBar& progress) {
+void Trainer::evaluate_quality_and_say(const StopRequest* stop, ProgressBar* progress) {
   std::optional<nlohmann::json> line;
   write_or_stop([&] {
     AbandonOnStop scope(stop);
@@ -132,7 +191,7 @@ void Trainer::evaluate_quality_and_say(const StopRequest* stop, ProgressBar& pro
     }
   });
   if (!line || quiet_) return;
-  if (progress_bar_) progress.finish();
+  if (progress) progress->finish();
   std::cerr << "quality at kimg " << (*line)["kimg"].get<double>() << ": " << line->dump() << "\n";
 }
 

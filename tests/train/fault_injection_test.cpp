@@ -24,6 +24,7 @@
 #include "wgan/run/checkpoint.h"
 #include "wgan/util/atomic_file.h"
 #include "../support/run_cli.h"
+#include "../support/same_weights.h"
 #include "../support/train_fixtures.h"
 
 namespace fs = std::filesystem;
@@ -265,21 +266,10 @@ TEST_F(FaultInjection, KillNineAnywhereThenResumeGivesTheSameRun) {
   ASSERT_TRUE(finished);
   EXPECT_GE(kills, 2) << "the run was interrupted less than twice: the test proved little";
   RecordProperty("kills", kills);
-  CheckpointReader a(list_checkpoints(straight).front()), b(list_checkpoints(run_).front());
-  EXPECT_EQ(a.state().step, steps);
-  EXPECT_EQ(b.state().step, steps);
+  EXPECT_EQ(CheckpointReader(list_checkpoints(straight).front()).state().step, steps);
+  EXPECT_EQ(CheckpointReader(list_checkpoints(run_).front()).state().step, steps);
   // Every weight of both networks and of the moving average, exactly.
-  for (const char* part : {"G", "D", "G_ema"}) {
-    auto net_a = part[0] == 'D' ? std::shared_ptr<torch::nn::Module>(make_critic(a.config().model))
-                                : std::shared_ptr<torch::nn::Module>(make_generator(a.config().model));
-    auto net_b = part[0] == 'D' ? std::shared_ptr<torch::nn::Module>(make_critic(b.config().model))
-                                : std::shared_ptr<torch::nn::Module>(make_generator(b.config().model));
-    a.load_module(part, *net_a);
-    b.load_module(part, *net_b);
-    const auto pa = net_a->parameters(), pb = net_b->parameters();
-    ASSERT_EQ(pa.size(), pb.size());
-    for (size_t i = 0; i < pa.size(); ++i) EXPECT_TRUE(torch::equal(pa[i], pb[i])) << part << " parameter " << i;
-  }
+  test_support::expect_same_weights(list_checkpoints(straight).front(), list_checkpoints(run_).front());
   std::multiset<int64_t> logged;
   std::istringstream lines(read_file(run_ + "/metrics.jsonl"));
   for (std::string line; std::getline(lines, line);) logged.insert(nlohmann::json::parse(line)["step"].get<int64_t>());

@@ -40,6 +40,8 @@ class EpochBatcher {
   torch::Tensor batch(int64_t index);
   // The same batch with its labels (when the dataset has them).
   HostBatch labeled_batch(int64_t index);
+  // The same rows of `data`, a dataset of the same images at another resolution (--grow).
+  HostBatch labeled_batch(int64_t index, const ImageDataset& data);
 
   // Positions of the `index`-th batch in the dataset.
   torch::Tensor batch_indices(int64_t index);

@@ -20,6 +20,13 @@ class BatchPrefetcher {
   BatchPrefetcher(const BatchPrefetcher&) = delete;
   BatchPrefetcher& operator=(const BatchPrefetcher&) = delete;
 
+  // Drops the batch fetched ahead: the data it came from changed (a --grow phase).
+  void discard() {
+    if (pending_.valid()) pending_.wait();
+    pending_ = std::future<HostBatch>();
+    pending_index_ = -1;
+  }
+
   // Batch `index` (from the background fetch when it was the one expected), then starts index + 1.
   HostBatch get(int64_t index) {
     HostBatch batch;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 
+#include "wgan/models/growth.h"
 #include "wgan/models/model_config.h"
 
 namespace wgan {
@@ -17,6 +18,9 @@ namespace wgan {
 class GeneratorNet : public torch::nn::Module {
  public:
   virtual torch::Tensor forward(const torch::Tensor& z, const torch::Tensor& labels = {}) = 0;
+  // --grow: the phase to run at; with `final_size`, images of a lower phase come upsampled to the
+  // final side (grids, sample). Networks that do not grow ignore it.
+  virtual void set_growth(const GrowthPhase&, bool /*final_size*/) {}
 };
 
 // What a critic computes of a batch: the scores (B) and, for a critic with a class head
@@ -35,6 +39,8 @@ class CriticNet : public torch::nn::Module {
   virtual CriticOutput score_and_classify(const torch::Tensor& images, const torch::Tensor& labels) {
     return {forward(images, labels), {}};
   }
+  // --grow: the phase to run at (images of its side). Networks that do not grow ignore it.
+  virtual void set_growth(const GrowthPhase&, bool /*final_size*/) {}
 };
 
 // The class part of conditional BatchNorm (de Vries et al. 2017; Miyato & Koyama 2018; BigGAN): after

@@ -18,6 +18,9 @@ struct LoadedGenerator {
   std::string source;  // the checkpoint file
   bool is_ema = false;
   int64_t step = 0;    // generator steps the checkpoint had trained (0 for the blog post's files)
+  // --grow: the side a run that has not finished growing is at (its images come upsampled to the
+  // final side); 0 for a grown generator, which is loaded as its architecture's own network.
+  int64_t growing_at = 0;
 };
 // CHECKPOINT_OR_RUN_DIR: a checkpoint file, or a run directory (its newest checkpoint). With
 // `use_ema`, the EMA generator when the checkpoint has one (a note on stderr when not).

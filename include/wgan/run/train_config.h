@@ -19,6 +19,7 @@
 #include "wgan/data/dataset.h"
 #include "wgan/data/device_batches.h"
 #include "wgan/data/fashion_mnist.h"
+#include "wgan/models/growth.h"
 #include "wgan/models/model_config.h"
 #include "wgan/models/precision.h"
 #include "wgan/optim/lr_schedule.h"
@@ -43,7 +44,12 @@ struct TrainConfig {
 #define WGAN_OPTION(field, type, default_value, rule, flag, range, help) type field = default_value;
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
-  int64_t total_steps = 0;  // resolved: generator steps in the whole run
+  int64_t total_steps = 0;  // resolved: generator steps in the whole run (0: --minutes plans it)
+  // --minutes: the cadences that follow the planned length, those the user did not give (set by
+  // the train command; not saved).
+  struct BudgetCadence {
+    bool log_every = false, sample_every = false, checkpoint_every = false;
+  } budget_cadence;
 };
 
 // What the user gave on the command line: each option unset unless given. The library never sees
@@ -53,7 +59,7 @@ struct TrainOverrides {
 #define WGAN_OPTION(field, type, default_value, rule, flag, range, help) Given<type> field;
 #include "wgan/run/train_options.def"
 #undef WGAN_OPTION
-  bool length_given() const { return kimg || steps || epochs; }
+  bool length_given() const { return kimg || steps || epochs || minutes; }
 };
 
 // The defaults with every given option applied (a new run), and the architecture's own defaults
@@ -90,8 +96,12 @@ void check_data_fits(const TrainConfig& config, const ImageDataset& data, const 
 void take_classes_from_data(TrainConfig& config, const ImageDataset& data);
 
 // Fills the per-loss defaults (loss_table()) and turns the length into total_steps given the dataset
-// size. `dataset_size` <= 0 skips epochs -> steps. Expects checked options.
+// size (0 for --minutes: the trainer plans it from the speed it measures). `dataset_size` <= 0 skips epochs -> steps. Expects checked options.
 void resolve(TrainConfig& config, int64_t dataset_size);
+
+// --grow: the phase a run is at after `real_batches` critic batches (models/growth.h); the final
+// side, faded in, for a run that does not grow.
+GrowthPhase growth_phase(const TrainConfig& config, int64_t real_batches);
 
 // Steps between host reads of the losses: --check-every, or (0) every step on the CPU and every
 // --log-every steps on a GPU.

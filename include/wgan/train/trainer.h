@@ -21,6 +21,7 @@
 #include "wgan/run/checkpoint.h"
 #include "wgan/train/cuda_graph.h"
 #include "wgan/train/stats_sinks.h"
+#include "wgan/train/time_budget.h"
 #include "wgan/run/train_config.h"
 #include "wgan/train/train_step.h"
 #include "wgan/train/training_stats.h"
@@ -108,6 +109,16 @@ class Trainer {
   void eager_iteration(bool check);
   void graph_iteration();  // one iteration through the CUDA graph (captured on first use)
   void update_ema();
+  // --grow (training_growth.cpp): the phase of this iteration on every network, the data at its
+  // side (made once per phase), the batch the prefetcher fetches from it, real images blended as
+  // the generator's during a fade-in, and an image batch brought down to the phase's side.
+  void follow_growth();
+  const ImageDataset& phase_dataset() const;
+  HostBatch host_batch(int64_t index);
+  torch::Tensor fade_real(const torch::Tensor& images) const;
+  torch::Tensor at_phase_side(const torch::Tensor& images) const;
+  // Without an EMA the trained generator makes the grids: at the final size only while it does.
+  void sample_at_final_size(bool on);
   double ema_beta() const;  // this step's EMA decay (ramped up early in the run)
   // Reads the statistics; a NaN or Inf stops the run (TrainingDiverged).
   void read_stats();
@@ -119,7 +130,15 @@ class Trainer {
   void start_run();  // the run directory: config.json, stale temporary files, the log up to this step
   void log_line();   // a metrics.jsonl line and the progress bar's detail
   bool quality_due(bool last) const;
-  void evaluate_quality_and_say(const StopRequest* stop, ProgressBar& progress);
+  void evaluate_quality_and_say(const StopRequest* stop, ProgressBar* progress);
+  // --minutes (time_budget.h): start the clock; after each step, plan the length once the first
+  // steps are timed and end the run at this step when the time is spent; the line said at the end.
+  void start_time_budget();
+  void follow_time_budget(std::optional<ProgressBar>& progress, bool show_bar);
+  // The run ends at `total_steps`: config (and config.json) become --steps total_steps, and the
+  // cadences not given follow it.
+  void plan_length(int64_t total_steps);
+  void say_what_the_budget_reached() const;
   bool checkpoint_clock_due() const;  // --checkpoint-minutes since the last checkpoint
   // The stop a signal asked for: the checkpoint (unless this step has one), then, unless a person
   // insisted, the final grid and report.
@@ -166,6 +185,10 @@ class Trainer {
   std::unique_ptr<DeviceBatches> device_batches_;
   torch::Tensor device_labels_;
 
+  // --grow: the phase now and the dataset at its side (empty at the data's own).
+  GrowthPhase phase_;
+  ImageDataset phase_data_;
+
   // --augment: the probability as a device tensor (what a captured graph reads); --augment-p ada:
   // the controller and the held-out images its signal is measured on.
   torch::Tensor augment_p_;
@@ -185,6 +208,7 @@ class Trainer {
   int64_t unread_first_step_ = 0;      // the first step whose statistics are not read yet
   std::shared_ptr<ProcessGroup> group_;
   std::vector<std::unique_ptr<Metric>> metrics_;
+  std::unique_ptr<TimeBudget> budget_;  // --minutes, until the run's end
 
   // The log: the statistics since the last line, and what the progress bar shows between lines (the
   // last line's means and step, where the current rate window started).
