@@ -22,6 +22,11 @@ void TimeBudget::step_done(int64_t step) {
   }
 }
 
+void TimeBudget::time_from(int64_t step) {
+  first_step_ = step;
+  timing_ = false;
+}
+
 bool TimeBudget::ready_to_plan(int64_t step) const {
   return !planned_ && timing_ && step >= first_step_ + kWarmupSteps + kTimedSteps;
 }

@@ -71,10 +71,19 @@ void Trainer::start_time_budget() {
   budget_ = std::make_unique<TimeBudget>(*config_.minutes, state_.step);
   if (is_main() && !quiet_)
     std::cerr << "--minutes " << *config_.minutes << ": timing the first "
-              << TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps << " steps to plan the run's length\n";
+              << TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps << " steps"
+              << (config_.model.grow_from > 0 ? " at the final side (--grow)" : "") << " to plan the run's length\n";
 }
 
 void Trainer::follow_time_budget(std::optional<ProgressBar>& progress, bool show_bar) {
+  // --grow: a lower side's speed says little of the final one's, so the steps timed are the first
+  // ones at the final side, faded in.
+  const bool grown = phase_.resolution == config_.model.resolution && !phase_.fading();
+  if (config_.model.grow_from > 0) {
+    if (!grown) return end_if_time_is_spent();
+    if (!timing_grown_steps_) budget_->time_from(state_.step);
+    timing_grown_steps_ = true;
+  }
   budget_->step_done(state_.step);
   if (budget_->ready_to_plan(state_.step)) {
     plan_length(budget_->plan(state_.step));
@@ -86,7 +95,12 @@ void Trainer::follow_time_budget(std::optional<ProgressBar>& progress, bool show
     }
     if (show_bar) progress.emplace("train", config_.total_steps, state_.step);
   }
-  // Slower than planned (a busy machine): end at this step, with the files of a normal end.
+  end_if_time_is_spent();
+}
+
+void Trainer::end_if_time_is_spent() {
+  // Slower than planned (a busy machine), or still growing: end at this step, with the files of a
+  // normal end.
   if (budget_->spent() && (config_.total_steps == 0 || state_.step < config_.total_steps)) plan_length(state_.step);
 }
 

@@ -68,6 +68,26 @@ TEST(TimeBudget, AMinutesRunPlansItsLengthEndsCleanlyAndStepsRepeatsIt) {
   fs::remove_all(dir);
 }
 
+// --grow: the steps at the first, small side say little of the final side's speed, so the length
+// is planned from steps timed once the run has grown.
+TEST(TimeBudget, AGrowingRunPlansFromTheStepsAtItsFinalSide) {
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const auto dir = test_support::fresh_dir("time_budget_grow");
+  // 80 images a step, 0.2 kimg a phase: grown (8 -> 32) after 10 steps.
+  const auto run = test_support::run_cli("train --grow --grow-kimg 0.2 --max-images 256 --width 8 --batch 16 "
+                                         "--threads 1 --precision fp32 --checkpoint-minutes 0 --minutes 0.08 "
+                                         "--run-dir " + dir);
+  ASSERT_EQ(run.code, 0) << run.output;
+  EXPECT_NE(run.output.find("at the final side"), std::string::npos) << run.output;
+  const auto planned = run.output.find("fill the budget");
+  ASSERT_NE(planned, std::string::npos) << run.output;
+  const auto last = CheckpointReader(list_checkpoints(dir).front());
+  // Planned after the 10 growing steps and the 20 timed ones at 32x32.
+  EXPECT_GE(last.state().step, 10 + TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps);
+  EXPECT_EQ(last.config().total_steps, last.state().step);
+  fs::remove_all(dir);
+}
+
 TEST(TimeBudget, DistributedRunsAreRefusedNamingTheFlag) {
   auto config = test_support::tiny_config(test_support::fresh_dir("budget_ranks"), 2);
   config.steps.reset();

@@ -25,6 +25,9 @@ class TimeBudget {
 
   // Call after each step: the end of the warm-up starts the timing.
   void step_done(int64_t step);
+  // Times the steps after `step` afresh, for a plan not made yet (--grow: the speed at the final
+  // side, not at the first).
+  void time_from(int64_t step);
   // Whether the steps are timed and the length not planned yet.
   bool ready_to_plan(int64_t step) const;
   // The step the run should end at, from the timed steps' speed; marks the budget planned.

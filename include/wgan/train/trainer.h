@@ -135,6 +135,7 @@ class Trainer {
   // steps are timed and end the run at this step when the time is spent; the line said at the end.
   void start_time_budget();
   void follow_time_budget(std::optional<ProgressBar>& progress, bool show_bar);
+  void end_if_time_is_spent();
   // The run ends at `total_steps`: config (and config.json) become --steps total_steps, and the
   // cadences not given follow it.
   void plan_length(int64_t total_steps);
@@ -209,6 +210,7 @@ class Trainer {
   std::shared_ptr<ProcessGroup> group_;
   std::vector<std::unique_ptr<Metric>> metrics_;
   std::unique_ptr<TimeBudget> budget_;  // --minutes, until the run's end
+  bool timing_grown_steps_ = false;     // --minutes --grow: the timed steps are at the final side
 
   // The log: the statistics since the last line, and what the progress bar shows between lines (the
   // last line's means and step, where the current rate window started).
