@@ -2,6 +2,7 @@
 
 #include "wgan/dist/sync_batch_norm.h"
 #include "wgan/models/architecture.h"
+#include "wgan/models/layers.h"
 #include "wgan/models/resnet.h"
 #include "wgan/models/upsample_conv.h"
 #include "wgan/util/error.h"
@@ -21,8 +22,9 @@ struct Stage {
   torch::Tensor weight;  // [Cin, Cout, 4, 4] float64
   torch::Tensor bias;    // [Cout] float64
   bool from_1x1 = false;
-  bool has_norm = false;
-  ClassAffineImpl* class_affine = nullptr;  // a conditional generator's class part after the BatchNorm
+  bool has_norm = false;    // a BatchNorm (folded in) or a PixelNorm follows it
+  bool pixel_norm = false;  // --generator-norm pixel: x / sqrt(mean over channels of x^2 + 1e-8)
+  ClassAffineImpl* class_affine = nullptr;  // a conditional generator's class part after the norm
 };
 
 // BatchNorm in eval mode, y = (x - mean) / sqrt(var + eps) * gamma + beta, moved into the
@@ -61,6 +63,10 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
     } else if (auto* sync_bn = dynamic_cast<SyncBatchNorm2dImpl*>(module)) {
       attach_norm(item.key(), sync_bn->weight.cpu(), sync_bn->bias.cpu(), sync_bn->running_mean.cpu(),
                   sync_bn->running_var.cpu(), sync_bn->eps());
+    } else if (dynamic_cast<PixelNormImpl*>(module)) {
+      if (stages.empty() || stages.back().has_norm)
+        throw UserError("ONNX export: PixelNorm " + item.key() + " does not follow a transposed convolution");
+      stages.back().has_norm = stages.back().pixel_norm = true;
     } else if (auto* affine = dynamic_cast<ClassAffineImpl*>(module)) {
       class_affines[item.key()] = affine;
     } else if (dynamic_cast<ClassInputImpl*>(module)) {
@@ -68,7 +74,7 @@ std::vector<Stage> generator_stages(GeneratorNet& net) {
     } else if (!dynamic_cast<torch::nn::ReLUImpl*>(module) && !dynamic_cast<torch::nn::TanhImpl*>(module) &&
                !dynamic_cast<torch::nn::SequentialImpl*>(module)) {
       throw UserError("ONNX export: the generator's layer " + item.key() + " (" + module->name() +
-                      ") is not one the exporter knows (transposed convolutions with BatchNorm)");
+                      ") is not one the exporter knows (transposed convolutions with BatchNorm or PixelNorm)");
     }
   }
   if (stages.size() < 2 || !stages.front().from_1x1 || stages.back().has_norm)
@@ -179,6 +185,19 @@ std::string add_class_affine(onnx::GraphProto* graph, const std::string& x, Clas
   return name;
 }
 
+// PixelNorm: x / sqrt(mean over the channels of x^2 + 1e-8), as models/layers.h computes it.
+std::string add_pixel_norm(onnx::GraphProto* graph, const std::string& x, const std::string& name) {
+  add_node(graph, "Mul", {x, x}, name + ".square");
+  auto* mean = add_node(graph, "ReduceMean", {name + ".square"}, name + ".mean_square");
+  add_ints(mean, "axes", {1});
+  add_int(mean, "keepdims", 1);
+  add_initializer(graph, name + ".eps", torch::tensor(1e-8f), onnx::TensorProto::FLOAT);
+  add_node(graph, "Add", {name + ".mean_square", name + ".eps"}, name + ".mean_square_eps");
+  add_node(graph, "Sqrt", {name + ".mean_square_eps"}, name + ".rms");
+  add_node(graph, "Div", {x, name + ".rms"}, name);
+  return name;
+}
+
 // What the first layer reads: `z` (reshaped by `shape`, when given), and for a conditional generator its
 // class vector, Gather(class_input.weight, class), concatenated after it on axis 1.
 std::string add_generator_input(onnx::GraphProto* graph, GeneratorNet& net, const std::string& z,
@@ -220,6 +239,7 @@ int64_t add_transposed_conv_stack(onnx::GraphProto* graph, GeneratorNet& net, in
     side = stage.from_1x1 ? stage.weight.size(2) : side * 2;
     const bool last = i + 1 == stages.size();
     std::string before_activation = id + ".convt";
+    if (stage.pixel_norm) before_activation = add_pixel_norm(graph, before_activation, id + ".pixel_norm");
     if (stage.class_affine)
       before_activation = add_class_affine(graph, before_activation, *stage.class_affine, "class_norm" + std::to_string(i + 1));
     x = last ? "images" : id;

@@ -61,7 +61,8 @@ std::string number(double v) {
 }  // namespace
 
 std::string svg_line_chart(const std::string& title, const std::string& x_label, const std::vector<double>& xs_in,
-                           const std::vector<double>& ys_in, int width, int height) {
+                           const std::vector<double>& ys_in, int width, int height,
+                           const std::vector<ChartMark>& marks) {
   std::vector<double> xs, ys;
   for (size_t i = 0; i < std::min(xs_in.size(), ys_in.size()); ++i) {
     if (std::isfinite(xs_in[i]) && std::isfinite(ys_in[i])) {
@@ -93,6 +94,13 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
   }
   auto px = [&](double x) { return left + (x - x0) / (x1 - x0) * pw; };
   auto py = [&](double y) { return top + ph - (y - y0) / (y1 - y0) * ph; };
+  for (const auto& mark : marks) {
+    if (!(mark.x >= x0 && mark.x <= x1)) continue;
+    const double x = px(mark.x);
+    svg << "<line x1=\"" << number(x) << "\" y1=\"" << top << "\" x2=\"" << number(x) << "\" y2=\"" << top + ph
+        << "\" stroke=\"#999\" stroke-dasharray=\"3,3\"/><text x=\"" << number(x + 2) << "\" y=\"" << top + 9
+        << "\" font-size=\"9\" font-family=\"sans-serif\" fill=\"#666\">" << escape_html(mark.label) << "</text>";
+  }
   svg << "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"";
   for (size_t i = 0; i < xs.size(); ++i) svg << number(px(xs[i])) << "," << number(py(ys[i])) << " ";
   svg << "\"/>";
@@ -107,6 +115,28 @@ std::string svg_line_chart(const std::string& title, const std::string& x_label,
   label(left + pw / 2.0, height - 4, x_label, "middle");
   svg << "</svg>";
   return svg.str();
+}
+
+std::vector<ChartMark> growth_marks(const std::vector<double>& kimg, const std::vector<double>& resolution,
+                                    const std::vector<double>& fade_in) {
+  std::vector<ChartMark> marks;
+  double side = NAN;
+  bool fading = false;
+  for (size_t i = 0; i < std::min({kimg.size(), resolution.size(), fade_in.size()}); ++i) {
+    if (!std::isfinite(resolution[i]) || !std::isfinite(fade_in[i])) continue;
+    const std::string name = std::to_string(static_cast<int64_t>(resolution[i])) + "x" +
+                             std::to_string(static_cast<int64_t>(resolution[i]));
+    if (resolution[i] != side) {
+      const bool first = std::isnan(side);
+      side = resolution[i];
+      fading = fade_in[i] < 1.0;
+      if (!first) marks.push_back({kimg[i], fading ? name + " fades in" : name});
+    } else if (fading && fade_in[i] >= 1.0) {
+      fading = false;
+      marks.push_back({kimg[i], name});
+    }
+  }
+  return marks;
 }
 
 std::string write_report(const std::string& run_dir) {
@@ -160,15 +190,18 @@ std::string write_report(const std::string& run_dir) {
   const std::vector<std::pair<std::string, std::string>> preferred = {
       {"critic_loss", "critic loss"}, {"wasserstein", "Wasserstein estimate"}, {"penalty", "gradient penalty"},
       {"generator_loss", "generator loss"}, {"images_per_s", "images / s"}};
+  const auto marks = series.count("resolution") && series.count("fade_in")
+                         ? growth_marks(kimg, series["resolution"], series["fade_in"])
+                         : std::vector<ChartMark>();
   std::vector<std::string> done;
   for (const auto& [key, title] : preferred) {
     if (!series.count(key)) continue;
-    html << svg_line_chart(title, "kimg", kimg, series[key]);
+    html << svg_line_chart(title, "kimg", kimg, series[key], 420, 220, marks);
     done.push_back(key);
   }
   for (const auto& [key, values] : series) {
     if (std::find(done.begin(), done.end(), key) == done.end() && key != "time_s") {
-      html << svg_line_chart(key, "kimg", kimg, values);
+      html << svg_line_chart(key, "kimg", kimg, values, 420, 220, marks);
     }
   }
   if (series.empty()) html << "<p>No metrics yet.</p>";

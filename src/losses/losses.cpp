@@ -33,18 +33,20 @@ std::pair<torch::Tensor, torch::Tensor> score_both(const CriticFn& critic, const
 }
 
 CriticTerms wasserstein_terms(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
-                              bool joint) {
+                              bool joint, double drift) {
   auto [real_scores, fake_scores] = score_both(critic, real, fake, joint);
   auto real_score = real_scores.mean();
   auto fake_score = fake_scores.mean();
-  return {fake_score - real_score, real_score, fake_score, torch::zeros({}, real_score.options()), torch::Tensor()};
+  auto loss = fake_score - real_score;
+  if (drift > 0) loss = loss + drift * real_scores.to(torch::kFloat32).pow(2).mean();
+  return {loss, real_score, fake_score, torch::zeros({}, real_score.options()), torch::Tensor()};
 }
 
 }  // namespace
 
 CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                                 const LossOptions& options) {
-  auto terms = wasserstein_terms(critic, real, fake, options.joint_pass);
+  auto terms = wasserstein_terms(critic, real, fake, options.joint_pass, options.drift);
   if (options.gp_lambda > 0) {  // lambda 0: a lazy-penalty step without the penalty
     terms.penalty = gradient_penalty(critic, real, fake, options.gp_lambda, options.gp_eps, options.alpha,
                                      &terms.gradient_norm);
@@ -55,7 +57,7 @@ CriticTerms wgan_gp_critic_loss(const CriticFn& critic, const torch::Tensor& rea
 
 CriticTerms wgan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,
                              const LossOptions& options) {
-  return wasserstein_terms(critic, real, fake, options.joint_pass);
+  return wasserstein_terms(critic, real, fake, options.joint_pass, /*drift=*/0.0);
 }
 
 CriticTerms gan_critic_loss(const CriticFn& critic, const torch::Tensor& real, const torch::Tensor& fake,

@@ -41,8 +41,12 @@ DcganGenerator::DcganGenerator(const ModelConfig& config)
     const int64_t out = level_channels(config.width, levels, level);
     const std::string id = std::to_string(level + 1);
     body->push_back("convt" + id, UpsampleConv(in, out, /*from_1x1=*/level == 0, /*bias=*/false));
-    // Plain BatchNorm unless --sync-bn gives SyncBatchNorm2d a process group (same names, same math).
-    body->push_back("norm" + id, SyncBatchNorm2d(out));
+    // Plain BatchNorm unless --sync-bn gives SyncBatchNorm2d a process group (same names, same math);
+    // or --generator-norm pixel.
+    if (config.generator_norm == GeneratorNorm::kPixel)
+      body->push_back("norm" + id, PixelNorm());
+    else
+      body->push_back("norm" + id, SyncBatchNorm2d(out));
     class_norm_after_.resize(body->size(), ClassAffine(nullptr));
     if (classes_ > 0) class_norm_after_.back() = register_module("class_norm" + id, ClassAffine(classes_, out));
     body->push_back("relu" + id, nn::ReLU());
@@ -129,6 +133,10 @@ DcganCritic::DcganCritic(const ModelConfig& config)
     in = out;
   }
   stage_begin_.push_back(body->size());
+  if (config.minibatch_stddev) {
+    body->push_back("minibatch_stddev", MinibatchStddev());
+    in += 1;
+  }
   body->push_back("conv" + std::to_string(levels + 1), conv4x4(in, 1, 1, 0, true));
   body_ = register_module("body", body);
   class_tail_ = ClassTail(*this, config, in * 4 * 4);  // the last convolution's 4x4 input, flattened
@@ -223,6 +231,7 @@ Architecture dcgan_architecture() {
   row.make_generator = [](const ModelConfig& c) { return std::make_shared<DcganGenerator>(c); };
   row.make_critic = [](const ModelConfig& c) { return std::make_shared<DcganCritic>(c); };
   row.grows = true;
+  row.progan_layers = true;
   return row;
 }
 

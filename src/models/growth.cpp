@@ -32,4 +32,13 @@ double default_images_per_phase(int64_t from, int64_t to, double total_images) {
   return std::max(1.0, total_images / static_cast<double>(shares));
 }
 
+double images_per_phase_for_time(int64_t from, int64_t to, const std::map<int64_t, double>& seconds_per_image,
+                                 double seconds) {
+  // One phase at `from`, a fade-in and a stable phase at each side between, the fade-in of `to`.
+  double per_image_of_every_phase = 0;
+  for (int64_t side = from; side <= to; side *= 2)
+    per_image_of_every_phase += (side == from || side == to ? 1.0 : 2.0) * seconds_per_image.at(side);
+  return std::max(1.0, seconds / per_image_of_every_phase);
+}
+
 }  // namespace wgan

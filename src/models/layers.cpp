@@ -1,5 +1,7 @@
 #include "wgan/models/layers.h"
 
+#include <algorithm>
+
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -32,6 +34,23 @@ nn::AnyModule make_norm(CriticNorm kind, int64_t channels) {
     case CriticNorm::kNone: break;
   }
   return {};
+}
+
+torch::Tensor PixelNormImpl::forward(const torch::Tensor& x) {
+  const auto x32 = x.to(torch::kFloat32);
+  return x32 * torch::rsqrt(x32.pow(2).mean(1, /*keepdim=*/true) + 1e-8);
+}
+
+torch::Tensor MinibatchStddevImpl::forward(const torch::Tensor& x) {
+  const int64_t batch = x.size(0), height = x.size(2), width = x.size(3);
+  int64_t group = std::min(kGroup, batch);
+  while (batch % group != 0) --group;
+  // Image i is member i / groups of group i % groups, so every group holds images from across the batch.
+  const int64_t groups = batch / group;
+  const auto members = x.to(torch::kFloat32).reshape({group, groups, -1});
+  const auto stddev = (members.var(0, /*unbiased=*/false) + 1e-8).sqrt().mean(1);  // one per group
+  const auto channel = stddev.view({1, groups, 1, 1}).expand({group, groups, height, width}).reshape({batch, 1, height, width});
+  return torch::cat({x.to(torch::kFloat32), channel}, 1);
 }
 
 nn::Conv2d conv4x4(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias) {

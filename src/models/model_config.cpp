@@ -29,6 +29,14 @@ void validate(const ModelConfig& c, bool image_shape_known) {
     if (c.grow_from < 8 || (c.grow_from & (c.grow_from - 1)) != 0)
       throw UserError("--grow-from " + std::to_string(c.grow_from) + " must be a power of two from 8");
   }
+  if (!arch.progan_layers) {
+    if (c.generator_norm != GeneratorNorm::kBatch)
+      throw UserError(std::string("--generator-norm ") + name_of(c.generator_norm) + " works with --arch " +
+                      architecture_names(&Architecture::progan_layers) + ", not " + arch.name);
+    if (c.minibatch_stddev)
+      throw UserError("--minibatch-stddev works with --arch " + architecture_names(&Architecture::progan_layers) +
+                      ", not " + arch.name);
+  }
   if (c.class_head && !c.conditional()) throw UserError("a class head needs a conditional model (--cond)");
   if (c.conditional()) {
     if (!arch.takes_classes)

@@ -246,11 +246,11 @@ void check_options(const TrainConfig& c, torch::Device device, int world_size, b
   if (c.augment_ada && augment_kinds.empty())
     throw UserError("--augment-p ada adapts the probability of --augment's transforms: give --augment too");
   if (!(c.ada_target > 0 && c.ada_target < 1)) throw UserError("--ada-target must be in (0, 1)");
+  if (c.drift > 0 && !loss.gradient_penalty)
+    throw UserError("--drift keeps a wgan-gp critic's scores near 0; --loss " + c.loss + " has no use for it");
   const int lengths = (c.kimg ? 1 : 0) + (c.steps ? 1 : 0) + (c.epochs ? 1 : 0) + (c.minutes ? 1 : 0);
   if (lengths > 1) throw UserError("give only one of --kimg, --steps, --epochs, --minutes");
   if (c.sample_count <= 0 || c.sample_count > 1024) throw UserError("--sample-count must be in 1..1024");
-  if (c.model.grow_from > 0 && c.minutes && !c.grow_kimg)
-    throw UserError("--grow with --minutes needs --grow-kimg: the phases cannot share a length not known yet");
   if (c.model.grow_from > 0 && c.cuda_graph)
     throw UserError("--cuda-graph records one fixed iteration, and --grow changes the networks' resolution: drop one");
   if (c.metrics_num < 2) throw UserError("--metrics-num must be at least 2");

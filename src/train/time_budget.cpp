@@ -11,7 +11,9 @@ int64_t steps_within_budget(double budget_s, double elapsed_s, double seconds_pe
   return step + std::max<int64_t>(1, static_cast<int64_t>(std::floor(left / seconds_per_step)));
 }
 
-TimeBudget::TimeBudget(double minutes, int64_t first_step) : budget_s_(minutes * 60.0), first_step_(first_step) {}
+TimeBudget::TimeBudget(double minutes, int64_t first_step, double spent_seconds)
+    : budget_s_(minutes * 60.0), first_step_(first_step),
+      start_(Clock::now() - std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(spent_seconds))) {}
 
 double TimeBudget::elapsed_seconds() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
 

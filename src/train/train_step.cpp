@@ -40,6 +40,7 @@ TrainStep::TrainStep(StepOptions options, const Loss& loss, TrainedNetworks& net
     : options_(options), loss_(loss), networks_(networks), stats_(stats), local_batch_(options.batch),
       timer_(&unused_timer_) {
   loss_options_.gp_lambda = options_.gp_lambda;
+  loss_options_.drift = options_.drift;
   loss_options_.clip = options_.clip;
   loss_options_.joint_pass = options_.joint_pass;
 }

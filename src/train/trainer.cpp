@@ -70,9 +70,7 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   for (torch::nn::Module* net : {static_cast<torch::nn::Module*>(networks_.generator.get()),
                                  static_cast<torch::nn::Module*>(networks_.critic.get()),
                                  static_cast<torch::nn::Module*>(generator_ema_.get())}) {
-    if (!net) continue;
-    net->to(device_);
-    if (channels_last_) to_channels_last(*net);
+    if (net) place_on_device(*net);
   }
   if (device_.is_cuda() && (config_.gpu_data == GpuData::kOn || (config_.gpu_data == GpuData::kAuto && DeviceBatches::fits(dataset))))
     device_batches_ = std::make_unique<DeviceBatches>(dataset, device_);
@@ -95,12 +93,15 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   step.batch = config_.batch;
   step.latent_dim = config_.model.latent_dim;
   step.gp_lambda = config_.gp_lambda;
+  step.drift = config_.drift;
   step.gp_every = config_.gp_every;
   step.clip = config_.clip;
-  step.joint_pass = config_.model.critic_norm != CriticNorm::kBatch;  // per-sample critics only
+  // Per-sample critics only: batch statistics would mix the real and the fake images.
+  step.joint_pass = config_.model.critic_norm != CriticNorm::kBatch && !config_.model.minibatch_stddev;
   step.class_loss_weight = config_.model.conditional() && config_.model.class_head ? config_.class_loss : 0.0;
   step.bf16 = wants_bf16(config_.precision);
   step.device = device_;
+  step_options_ = step;
   step_ = std::make_unique<TrainStep>(step, loss_, networks_, stats_);
   step_->set_timer(&timer_);
   if (config_.model.conditional()) step_->set_class_cdf(class_cdf(config_.model).to(torch::kFloat32).to(device_));
@@ -119,7 +120,13 @@ Trainer::Trainer(TrainConfig config, const ImageDataset& dataset, TrainerSetup s
   if (ada_) ada_->restore(state_.ada_smoothing);
   augment_p_ = torch::full({}, state_.augment_p, torch::TensorOptions().dtype(torch::kFloat32).device(device_));
   step_->set_augment(parse_augment_list(config_.augment), augment_p_);
+  if (config_.minutes && config_.model.grow_from > 0 && !config_.grow_kimg) plan_growth_for_budget();
   follow_growth();  // --grow: the phase of the first step (a resumed run's)
+}
+
+void Trainer::place_on_device(torch::nn::Module& net) const {
+  net.to(device_);
+  if (channels_last_) to_channels_last(net);
 }
 
 void Trainer::resume(const std::string& checkpoint_file) {
@@ -129,6 +136,7 @@ void Trainer::resume(const std::string& checkpoint_file) {
   if (saved.arch != ours.arch || saved.resolution != ours.resolution || saved.channels != ours.channels ||
       saved.latent_dim != ours.latent_dim || saved.width != ours.width || saved.critic_norm != ours.critic_norm ||
       saved.class_names != ours.class_names || saved.class_head != ours.class_head || saved.grow_from != ours.grow_from ||
+      saved.generator_norm != ours.generator_norm || saved.minibatch_stddev != ours.minibatch_stddev ||
       reader.config().loss != config_.loss) {
     throw UserError("checkpoint " + checkpoint_file + " was trained with other networks or another loss");
   }

@@ -68,7 +68,7 @@ Trainer::Outcome Trainer::run(const StopRequest* stop) {
 }
 
 void Trainer::start_time_budget() {
-  budget_ = std::make_unique<TimeBudget>(*config_.minutes, state_.step);
+  budget_ = std::make_unique<TimeBudget>(*config_.minutes, state_.step, planning_seconds_);
   if (is_main() && !quiet_)
     std::cerr << "--minutes " << *config_.minutes << ": timing the first "
               << TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps << " steps"

@@ -126,6 +126,13 @@ torch::Tensor evaluate(const onnx::ModelProto& model, const torch::Tensor& z, co
     } else if (node.op_type() == "Gather") {
       EXPECT_EQ(ints_or_int(node, "axis"), 0);
       y = x.index_select(0, values.at(node.input(1)));
+    } else if (node.op_type() == "ReduceMean") {
+      EXPECT_EQ(ints(node, "axes"), std::vector<int64_t>{1});
+      y = x.mean(1, /*keepdim=*/true);
+    } else if (node.op_type() == "Sqrt") {
+      y = x.sqrt();
+    } else if (node.op_type() == "Div") {
+      y = x / values.at(node.input(1));
     } else if (node.op_type() == "Relu") {
       y = torch::relu(x);
     } else if (node.op_type() == "Tanh") {
@@ -177,9 +184,10 @@ TEST(OnnxModel, CheckerAcceptsTheGraphAndItsTypesAndMetadata) {
 
 // The folded graph computes what the generator computes in eval mode, for both architectures.
 TEST(OnnxModel, GraphComputesTheGeneratorInEvalMode) {
-  for (const std::string arch : {"dcgan", "blog", "resnet"}) {
+  for (const std::string arch : {"dcgan", "blog", "resnet", "dcgan --generator-norm pixel"}) {
     ModelConfig config;
-    config.arch = arch;
+    config.arch = arch.substr(0, arch.find(' '));
+    if (arch.find("pixel") != std::string::npos) config.generator_norm = GeneratorNorm::kPixel;
     if (arch == "resnet") {
       config.width = 8;
       config.latent_dim = 16;

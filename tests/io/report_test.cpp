@@ -34,6 +34,27 @@ TEST(Report, ChartMapsDataIntoThePlotAndDropsNaN) {
   EXPECT_EQ(pts.substr(0, pts.find('"')), "56,186 290.7,26 408,106 ");
 }
 
+TEST(Report, GrowthPhasesAreMarkedWhereTheyBegin) {
+  // Lines of a --grow run: 8x8, 16x16 fading in from kimg 2, faded in at 4, 32x32 from 6.
+  const std::vector<double> kimg = {1, 2, 3, 4, 5, 6, 7, 8};
+  const std::vector<double> resolution = {8, 16, 16, 16, 16, 32, 32, 32};
+  const std::vector<double> fade_in = {1, 0.1, 0.6, 1, 1, 0.2, 1, 1};
+  const auto marks = growth_marks(kimg, resolution, fade_in);
+  ASSERT_EQ(marks.size(), 4u);
+  const std::vector<std::pair<double, std::string>> expected = {
+      {2, "16x16 fades in"}, {4, "16x16"}, {6, "32x32 fades in"}, {7, "32x32"}};
+  for (size_t i = 0; i < marks.size(); ++i) {
+    EXPECT_NEAR(marks[i].x, expected[i].first, 1e-12);
+    EXPECT_EQ(marks[i].label, expected[i].second);
+  }
+  EXPECT_TRUE(growth_marks(kimg, std::vector<double>(8, NAN), std::vector<double>(8, NAN)).empty());  // no --grow
+  // On the chart: a dashed line at kimg 4 (x = 56 + 3/7 of 352) with its label; a mark outside the range is left out.
+  const auto svg = svg_line_chart("loss", "kimg", kimg, kimg, 420, 220, {{4, "16x16"}, {20, "far"}});
+  EXPECT_NE(svg.find("x1=\"206.9\""), std::string::npos) << svg;
+  EXPECT_NE(svg.find(">16x16</text>"), std::string::npos);
+  EXPECT_EQ(svg.find("far"), std::string::npos);
+}
+
 class ReportRun : public ::testing::Test {
  protected:
   void SetUp() override {

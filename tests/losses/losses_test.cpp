@@ -112,6 +112,25 @@ TEST(Losses, ZeroLambdaSkipsThePenalty) {
   EXPECT_NEAR(wgan_gp_critic_loss(mean_critic, real, fake, options).penalty.item<double>(), 10.0, 1e-4);
 }
 
+TEST(Losses, TheDriftTermAddsTheMeanSquaredRealScore) {
+  auto real = torch::tensor({0.5, 1.5}).view({2, 1, 1, 1}).expand({2, 1, 2, 2}).contiguous();  // scores 0.5, 1.5
+  auto fake = torch::full({2, 1, 2, 2}, -0.25);
+  LossOptions options;
+  options.gp_lambda = 0.0;
+  const double without = wgan_gp_critic_loss(mean_critic, real, fake, options).loss.item<double>();
+  EXPECT_NEAR(without, -0.25 - 1.0, 1e-6);
+  options.drift = 0.01;
+  const auto terms = wgan_gp_critic_loss(mean_critic, real, fake, options);
+  EXPECT_NEAR(terms.loss.item<double>() - without, 0.01 * (0.25 + 2.25) / 2, 1e-7);
+  EXPECT_NEAR(terms.real_score.item<double>(), 1.0, 1e-6);  // the reported scores stay the scores
+  // Its gradient pulls large real scores towards 0: d/dD(real_i) = -1/2 + 0.01 * D(real_i).
+  auto scores = torch::tensor({0.5, 1.5}, torch::requires_grad());
+  auto critic = [&](const torch::Tensor& x) { return x.size(0) == 2 && x.min().item<double>() > 0 ? scores : mean_critic(x); };
+  wgan_gp_critic_loss(critic, real, fake, options).loss.backward();
+  EXPECT_NEAR(scores.grad()[0].item<double>(), -0.5 + 0.01 * 0.5, 1e-7);
+  EXPECT_NEAR(scores.grad()[1].item<double>(), -0.5 + 0.01 * 1.5, 1e-7);
+}
+
 TEST(Losses, GanValuesMatchBinaryCrossEntropy) {
   auto real = torch::full({1, 1, 1, 1}, 2.0);
   auto fake = torch::full({1, 1, 1, 1}, -1.0);

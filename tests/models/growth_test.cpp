@@ -33,6 +33,19 @@ TEST(Growth, ThePhasesFollowTheImagesSeen) {
   EXPECT_NEAR(default_images_per_phase(8, 32, 6000.0), 1000.0, 1e-9);
 }
 
+TEST(Growth, ATimeBudgetGivesThePhasesTheLengthThatFillsIt) {
+  // 8: one phase; 16: fade-in and stable; 32: its fade-in. 1 + 2 * 2 + 4 = 9 ms per image of every phase.
+  const std::map<int64_t, double> seconds_per_image = {{8, 1e-3}, {16, 2e-3}, {32, 4e-3}};
+  const double images = images_per_phase_for_time(8, 32, seconds_per_image, 90.0);
+  EXPECT_NEAR(images, 10000.0, 1e-6);
+  // Where the schedule grows fully: 4 phases of that length, timed at the sides above.
+  const GrowthSchedule schedule(8, 32, images);
+  EXPECT_NEAR(schedule.grown_after(), 4 * images, 1e-6);
+  EXPECT_EQ(schedule.at(static_cast<int64_t>(4 * images) - 1).resolution, 32);
+  EXPECT_NEAR(images_per_phase_for_time(8, 32, seconds_per_image, 0.0), 1.0, 1e-12);  // at least one image
+  EXPECT_THROW(images_per_phase_for_time(8, 64, seconds_per_image, 90.0), std::out_of_range);  // 64 not timed
+}
+
 ModelConfig growing_model(int64_t grow_from) {
   ModelConfig c;
   c.width = 8;

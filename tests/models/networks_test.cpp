@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
+#include "wgan/losses/losses.h"
+#include "wgan/models/layers.h"
 #include "wgan/util/error.h"
 
 namespace wgan {
@@ -74,6 +78,65 @@ TEST(Networks, PerSampleNormsKeepScoresIndependentOfTheBatch) {
       EXPECT_NEAR(diff, 0.0, 1e-5) << norm;
     }
   }
+}
+
+TEST(Networks, PixelNormGivesEveryPixelUnitMeanSquare) {
+  torch::manual_seed(2);
+  const auto x = torch::randn({2, 5, 3, 3}) * 7;
+  const auto y = PixelNorm()->forward(x);
+  EXPECT_NEAR((y.pow(2).mean(1) - 1).abs().max().item<double>(), 0.0, 1e-5);
+  // The direction is kept: y is x scaled per pixel by a positive number.
+  EXPECT_NEAR((y * x.pow(2).mean(1, true).sqrt() - x).abs().max().item<double>(), 0.0, 1e-4);
+}
+
+TEST(Networks, MinibatchStddevAppendsTheGroupsMeanStandardDeviation) {
+  torch::manual_seed(3);
+  const auto x = torch::randn({6, 2, 4, 4});
+  const auto y = MinibatchStddev()->forward(x);
+  ASSERT_EQ(y.sizes(), torch::IntArrayRef({6, 3, 4, 4}));
+  EXPECT_TRUE(torch::equal(y.narrow(1, 0, 2), x));
+  // 6 images: groups of 3 (the largest size up to 4 dividing 6); image i is in group i % 2.
+  for (int64_t image = 0; image < 6; ++image) {
+    const auto members = x.index_select(0, torch::tensor({image % 2, image % 2 + 2, image % 2 + 4}));
+    const double expected = members.var(0, /*unbiased=*/false).add(1e-8).sqrt().mean().item<double>();
+    EXPECT_NEAR(y[image][2].min().item<double>(), expected, 1e-5) << image;
+    EXPECT_NEAR(y[image][2].max().item<double>(), expected, 1e-5) << image;
+  }
+}
+
+TEST(Networks, ProgressiveGanLayersInDcgan) {
+  ModelConfig config;
+  config.width = 8;
+  config.latent_dim = 16;
+  config.generator_norm = GeneratorNorm::kPixel;
+  config.minibatch_stddev = true;
+  torch::manual_seed(4);
+  auto g = make_generator(config);
+  auto d = make_critic(config);
+  // Pixel norm: in training mode a sample does not depend on the rest of its batch (BatchNorm's does).
+  const auto z = torch::randn({4, 16});
+  auto other = z.clone();
+  other.narrow(0, 1, 3).normal_();
+  EXPECT_NEAR((g->forward(z)[0] - g->forward(other)[0]).abs().max().item<double>(), 0.0, 1e-6);
+  // Minibatch stddev: the critic's score of an image depends on the others in its group.
+  const auto images = torch::rand({4, 1, 32, 32}) * 2 - 1;
+  auto changed = images.clone();
+  changed.narrow(0, 1, 3).uniform_(-1, 1);
+  EXPECT_GT((d->forward(images)[0] - d->forward(changed)[0]).abs().item<double>(), 1e-7);
+  // The penalty's double backward runs through it and reaches the critic's weights.
+  auto critic = [&](const torch::Tensor& x) { return d->forward(x); };
+  const auto penalty = gradient_penalty(critic, images, changed, 10.0, 1e-12);
+  penalty.backward();
+  EXPECT_TRUE(std::isfinite(penalty.item<double>()));
+  for (const auto& p : d->parameters())  // a bias moves no input gradient, so it gets none from the penalty
+    if (p.dim() > 1) EXPECT_TRUE(p.grad().defined());
+  // Only dcgan has them.
+  config.arch = "resnet";
+  EXPECT_THROW(validate(config, false), UserError);
+  config.minibatch_stddev = false;
+  EXPECT_THROW(validate(config, false), UserError);
+  config.generator_norm = GeneratorNorm::kBatch;
+  EXPECT_NO_THROW(validate(config, false));
 }
 
 TEST(Networks, ValidationNamesTheFlag) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "wgan/run/checkpoint.h"
@@ -85,6 +86,33 @@ TEST(TimeBudget, AGrowingRunPlansFromTheStepsAtItsFinalSide) {
   // Planned after the 10 growing steps and the 20 timed ones at 32x32.
   EXPECT_GE(last.state().step, 10 + TimeBudget::kWarmupSteps + TimeBudget::kTimedSteps);
   EXPECT_EQ(last.config().total_steps, last.state().step);
+  fs::remove_all(dir);
+}
+
+// --grow without --grow-kimg: the phases' length comes from one step timed at every side on
+// throwaway networks, is recorded, and leaves the run's own weights and random numbers untouched,
+// so --grow-kimg K --steps N with what config.json holds repeats the run exactly.
+TEST(TimeBudget, AGrowingRunWithoutAPhaseLengthTimesEverySideAndStaysRepeatable) {
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  using test_support::run_cli;
+  const auto dir = test_support::fresh_dir("time_budget_grow_default");
+  const std::string args = "train --grow --max-images 256 --width 8 --batch 16 --threads 1 --precision fp32 "
+                           "--seed 5 --checkpoint-minutes 0";
+  const auto timed = run_cli(args + " --minutes 0.1 --run-dir " + dir + "/timed");
+  ASSERT_EQ(timed.code, 0) << timed.output;
+  EXPECT_NE(timed.output.find("one step timed at each side"), std::string::npos) << timed.output;
+  std::ifstream config_file(dir + "/timed/config.json");
+  const auto config = nlohmann::json::parse(config_file);
+  ASSERT_TRUE(config.at("grow_kimg").is_number()) << config.dump();
+  const double grow_kimg = config.at("grow_kimg").get<double>();
+  EXPECT_GT(grow_kimg, 0.0);
+  const int64_t steps = config.at("steps").get<int64_t>();
+  std::ostringstream repeat_args;
+  repeat_args.precision(17);
+  repeat_args << args << " --grow-kimg " << grow_kimg << " --steps " << steps << " --run-dir " << dir << "/repeat";
+  const auto repeat = run_cli(repeat_args.str());
+  ASSERT_EQ(repeat.code, 0) << repeat.output;
+  test_support::expect_same_weights(list_checkpoints(dir + "/timed").front(), list_checkpoints(dir + "/repeat").front());
   fs::remove_all(dir);
 }
 

@@ -34,6 +34,7 @@ void expect_names_round_trip(const std::string& flag) {
 TEST(TypedPlan, EveryChoiceParsesFromItsNameAndWritesItBack) {
   expect_names_round_trip<Precision>("--precision");
   expect_names_round_trip<CriticNorm>("--critic-norm");
+  expect_names_round_trip<GeneratorNorm>("--generator-norm");
   expect_names_round_trip<LrDecay>("--lr-decay");
   expect_names_round_trip<DeviceChoice>("--device");
   expect_names_round_trip<GpuData>("--gpu-data");

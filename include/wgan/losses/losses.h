@@ -26,6 +26,7 @@ struct LossOptions {
   double gp_lambda = 10.0;  // weight of the gradient penalty (wgan-gp); 0 skips computing it
   double gp_eps = 1e-12;    // inside the square root: the norm's gradient stays finite at zero
   double clip = 0.01;       // weight clipping bound (wgan)
+  double drift = 0.0;       // wgan-gp: weight of mean(D(real)^2) in the critic's loss (Progressive GAN)
   torch::Tensor alpha;      // penalty interpolation weights (B); undefined: drawn uniform per call
   bool joint_pass = false;  // score real and fake in one critic call over both (half the launches);
                             // only exact when the critic treats each sample alone (no batch norm)

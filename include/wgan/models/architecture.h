@@ -36,6 +36,7 @@ struct Architecture {
   bool takes_sync_bn = true;   // --sync-bn (its BatchNorm layers can span ranks)
   bool fixed_size = false;     // width and latent size are fixed: no device-dependent width default
   bool grows = false;          // --grow (models/growth.h)
+  bool progan_layers = false;  // --generator-norm pixel and --minibatch-stddev
   // `wgan sample/export --arch NAME` read the blog post's own torch.save(G.state_dict()) for it.
   bool reads_pytorch_state_dict = false;
   // Training defaults it wants for the options the user did not give: {flag, value as typed on the

@@ -14,7 +14,7 @@
 
 namespace wgan {
 
-// Transposed convolutions + BatchNorm + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
+// Transposed convolutions + BatchNorm (or PixelNorm, --generator-norm pixel) + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
 // Conditional: the class input (class_input) concatenated to z, and a ClassAffine after each
 // BatchNorm (class_normK after body.normK). Growing (grow_from > 0): one more image layer per lower
 // resolution R (grow_rgbR, the last layer's kind, reading the features of side R/2); at phase R the
@@ -44,6 +44,8 @@ class DcganGenerator : public GeneratorNet {
 // The first layer has no normalisation (as in DCGAN); the rest use config.critic_norm. Conditional: a
 // ClassProjection ("projection") of the flattened 4x4 features that the last convolution reads,
 // and with a class head a Linear ("class_head") from the same features to the class logits.
+// --minibatch-stddev: a MinibatchStddev layer ("minibatch_stddev") before the last convolution, so
+// those 4x4 features have one more channel.
 // Growing (grow_from > 0): one more input layer per lower resolution R (grow_from_rgbR, the first
 // layer's kind: a 4x4 convolution, stride 2, to the channels the body has at side R/2); at phase R
 // it replaces the body's layers above R/2, blended during a fade-in with the previous resolution's
@@ -64,7 +66,7 @@ class DcganCritic : public CriticNet {
   size_t stage_of_side(int64_t side) const;  // the stage that reads images of this side
   int64_t channels_, resolution_, classes_;
   torch::nn::Sequential body_{nullptr};
-  std::vector<size_t> stage_begin_;  // index s = stage s; the last entry is the final convolution
+  std::vector<size_t> stage_begin_;  // index s = stage s; the last entry: [minibatch stddev,] final convolution
   std::map<int64_t, torch::nn::Conv2d> grow_from_rgb_;
   ClassTail class_tail_;
   GrowthPhase phase_;

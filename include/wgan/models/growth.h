@@ -5,6 +5,7 @@
 // growing, so a grown generator is an ordinary one (sample, eval and export load it as such).
 #pragma once
 #include <cstdint>
+#include <map>
 
 namespace wgan {
 
@@ -35,5 +36,11 @@ class GrowthSchedule {
 // equal shares, so that every lower resolution gets one share to fade in and one to train, and
 // the final one its fade-in and two shares of training.
 double default_images_per_phase(int64_t from, int64_t to, double total_images);
+
+// Images per phase for a time budget (--minutes without --grow-kimg): the length with which the
+// phases up to the end of the final side's fade-in take `seconds`, at `seconds_per_image` (the
+// time per real image at each side, timed; a fade-in is costed at its new side's speed).
+double images_per_phase_for_time(int64_t from, int64_t to, const std::map<int64_t, double>& seconds_per_image,
+                                 double seconds);
 
 }  // namespace wgan

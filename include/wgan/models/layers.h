@@ -15,6 +15,25 @@ namespace wgan {
 // empty AnyModule for none.
 torch::nn::AnyModule make_norm(CriticNorm kind, int64_t channels);
 
+// Progressive GAN's pixel-wise feature normalisation (--generator-norm pixel): each pixel's
+// feature vector divided by its root mean square over the channels, in float32. No parameters.
+class PixelNormImpl : public torch::nn::Module {
+ public:
+  torch::Tensor forward(const torch::Tensor& x);
+};
+TORCH_MODULE(PixelNorm);
+
+// Progressive GAN's minibatch standard deviation (--minibatch-stddev): the standard deviation of
+// every feature over a group of images (the batch split into groups of kGroup, or of the largest
+// size below it that divides the batch), averaged into one number per group and appended to each
+// of its images as one more constant channel. In float32.
+class MinibatchStddevImpl : public torch::nn::Module {
+ public:
+  static constexpr int64_t kGroup = 4;
+  torch::Tensor forward(const torch::Tensor& x);
+};
+TORCH_MODULE(MinibatchStddev);
+
 // A 4x4 convolution (the DCGAN critic's and the blog post's).
 torch::nn::Conv2d conv4x4(int64_t in, int64_t out, int64_t stride, int64_t pad, bool bias);
 

@@ -21,6 +21,14 @@ struct EnumNames<CriticNorm> {
                                                       {CriticNorm::kBatch, "batch"}};
 };
 
+// --generator-norm: the generator's normalisation layers.
+enum class GeneratorNorm { kBatch, kPixel };
+template <>
+struct EnumNames<GeneratorNorm> {
+  static constexpr NamedValue<GeneratorNorm> values[] = {{GeneratorNorm::kBatch, "batch"},
+                                                         {GeneratorNorm::kPixel, "pixel"}};
+};
+
 struct ModelConfig {
 #define WGAN_OPTION(field, type, default_value, rule, flag, range, help) type field = default_value;
 #include "wgan/models/model_options.def"

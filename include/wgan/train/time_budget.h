@@ -20,8 +20,9 @@ class TimeBudget {
   static constexpr int64_t kTimedSteps = 17;     // steps timed before the plan
   static constexpr double kReserveShare = 0.03;  // of the budget, kept for the final files
 
-  // Starts the clock; `first_step` is the step the run starts from (a resumed run's).
-  TimeBudget(double minutes, int64_t first_step);
+  // Starts the clock; `first_step` is the step the run starts from (a resumed run's);
+  // `spent_seconds` of the budget went before it (planning).
+  TimeBudget(double minutes, int64_t first_step, double spent_seconds = 0);
 
   // Call after each step: the end of the warm-up starts the timing.
   void step_done(int64_t step);
@@ -43,7 +44,7 @@ class TimeBudget {
   using Clock = std::chrono::steady_clock;
   double budget_s_;
   int64_t first_step_;
-  Clock::time_point start_ = Clock::now();
+  Clock::time_point start_;
   Clock::time_point timing_start_;
   bool timing_ = false;
   bool planned_ = false;

@@ -37,6 +37,7 @@ struct StepOptions {
   int64_t batch = 64;  // the whole batch over all ranks; each rank trains on its share
   int64_t latent_dim = 128;
   double gp_lambda = 10.0;
+  double drift = 0.0;             // weight of the mean squared real score in the critic's loss
   int64_t gp_every = 1;           // lazy penalty: every k-th critic step carries k times the penalty
   double clip = 0.01;             // --loss wgan's weight clipping bound
   bool joint_pass = false;        // real and fake scored in one call (per-sample critics only)

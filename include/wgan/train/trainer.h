@@ -100,6 +100,7 @@ class Trainer {
  private:
   // ---- Setup and one iteration (trainer.cpp).
   void resume(const std::string& checkpoint_file);
+  void place_on_device(torch::nn::Module& net) const;  // the device, and NHWC weights for --channels-last
   void join_group(std::shared_ptr<ProcessGroup> group);
   RealBatch next_real_batch();                            // from the prefetcher or the GPU copy
   RealBatch random_real_batch(const ImageDataset& data);  // this rank's share, drawn with replacement
@@ -113,6 +114,11 @@ class Trainer {
   // side (made once per phase), the batch the prefetcher fetches from it, real images blended as
   // the generator's during a fade-in, and an image batch brought down to the phase's side.
   void follow_growth();
+  // --minutes --grow without --grow-kimg: the phases' length (config.grow_kimg) such that the
+  // growth takes kGrowthBudgetShare of the budget, from one step timed at every side on throwaway
+  // networks (the run's weights and random numbers stay as they were).
+  static constexpr double kGrowthBudgetShare = 0.5;
+  void plan_growth_for_budget();
   const ImageDataset& phase_dataset() const;
   HostBatch host_batch(int64_t index);
   torch::Tensor fade_real(const torch::Tensor& images) const;
@@ -211,6 +217,8 @@ class Trainer {
   std::vector<std::unique_ptr<Metric>> metrics_;
   std::unique_ptr<TimeBudget> budget_;  // --minutes, until the run's end
   bool timing_grown_steps_ = false;     // --minutes --grow: the timed steps are at the final side
+  double planning_seconds_ = 0;         // --minutes: spent before the loop (plan_growth_for_budget)
+  StepOptions step_options_;            // what step_ was made with (plan_growth_for_budget's probe)
 
   // The log: the statistics since the last line, and what the progress bar shows between lines (the
   // last line's means and step, where the current rate window started).
