@@ -133,6 +133,7 @@ ExitCode run_train(const TrainCommand& cmd, const StopRequest* stop) {
   config.model.resolution = dataset.resolution();
   config.model.channels = dataset.channels();
   take_classes_from_data(config, dataset);
+  if (cmd.resume.empty()) apply_cpu_data_defaults(config, cmd.given, device);
   check_data_fits(config, dataset, cmd.given, device);
   if (cmd.resume.empty() || cmd.given.length_given()) resolve(config, dataset.size());
   // --minutes: the cadences not given follow the length it plans.

@@ -232,6 +232,7 @@ Architecture dcgan_architecture() {
   row.make_critic = [](const ModelConfig& c) { return std::make_shared<DcganCritic>(c); };
   row.grows = true;
   row.progan_layers = true;
+  row.cpu_grows_from_side = 64;
   return row;
 }
 

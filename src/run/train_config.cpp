@@ -1,5 +1,6 @@
 #include "wgan/run/train_config.h"
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <sstream>
@@ -175,9 +176,13 @@ std::string default_help(const std::string& flag) {
   }
   // The CPU's, for the architectures whose size may change.
   if (flag == "--width") add("on the CPU " + std::to_string(kCpuDefaultWidth));
-  if (flag == "--lr")
-    for (const auto& loss : loss_table())
-      if (loss.cpu_lr) add(loss.name + " on the CPU " + number(*loss.cpu_lr));
+  for (const auto& loss : loss_table())
+    for (const auto& [option, value] : loss.cpu_training_defaults)
+      if (option == flag) add(loss.name + " on the CPU " + value);
+  for (const auto& arch : architectures())
+    if (flag == "--grow-from" && arch.cpu_grows_from_side > 0)
+      add("--arch " + arch.name + " on the CPU with data of side " + std::to_string(arch.cpu_grows_from_side) +
+          " or more: " + std::to_string(kCpuGrowFrom));
   // The architectures' own.
   for (const auto& arch : architectures())
     for (const auto& [option, value] : arch.training_defaults)
@@ -218,7 +223,18 @@ void apply_cpu_defaults(TrainConfig& c, const TrainOverrides& given, torch::Devi
   if ((arch && arch->fixed_size) || !device.is_cpu()) return;
   if (!given.model.width) c.model.width = kCpuDefaultWidth;
   const Loss* loss = find_loss(c.loss);
-  if (!given.lr && loss && loss->cpu_lr) c.lr = *loss->cpu_lr;
+  // An architecture with training defaults of its own (resnet: the WGAN-GP paper's schedule)
+  // keeps them whole; an unknown --arch or --loss is check_options' to name.
+  if (!loss || !arch || !arch->training_defaults.empty()) return;
+  for (const auto& [flag, text] : loss->cpu_training_defaults)
+    if (!set_unless_given(c, given, flag, text))
+      throw std::logic_error("--loss " + loss->name + "'s CPU default names " + flag + ", not an option");
+}
+
+void apply_cpu_data_defaults(TrainConfig& c, const TrainOverrides& given, torch::Device device) {
+  const Architecture* arch = find_architecture(c.model.arch);
+  if (!arch || !device.is_cpu() || given.model.grow_from || arch->cpu_grows_from_side == 0) return;
+  if (c.model.resolution >= arch->cpu_grows_from_side) c.model.grow_from = kCpuGrowFrom;
 }
 
 GrowthPhase growth_phase(const TrainConfig& c, int64_t real_batches) {

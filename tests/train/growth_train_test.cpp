@@ -21,7 +21,7 @@ const bool kHaveFashionMnist = fs::exists("/usr/share/datasets/fashion-mnist/tra
 
 // Batch 16, 5 critic batches a step: 80 images; 0.2 kimg a phase: 2.5 steps. 8, fade 16, 16,
 // fade 32, 32: grown after 4 phases, 10 steps.
-const std::string kGrowRun = "train --grow --grow-kimg 0.2 --max-images 256 --width 8 --batch 16 --log-every 1 "
+const std::string kGrowRun = "train --grow --grow-kimg 0.2 --n-critic 5 --max-images 256 --width 8 --batch 16 --log-every 1 "
                              "--sample-every 4 --checkpoint-every 100 --checkpoint-minutes 0 --threads 1 --quiet "
                              "--precision fp32 --seed 5";
 

@@ -75,7 +75,7 @@ TEST(TimeBudget, AGrowingRunPlansFromTheStepsAtItsFinalSide) {
   if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
   const auto dir = test_support::fresh_dir("time_budget_grow");
   // 80 images a step, 0.2 kimg a phase: grown (8 -> 32) after 10 steps.
-  const auto run = test_support::run_cli("train --grow --grow-kimg 0.2 --max-images 256 --width 8 --batch 16 "
+  const auto run = test_support::run_cli("train --grow --grow-kimg 0.2 --n-critic 5 --max-images 256 --width 8 --batch 16 "
                                          "--threads 1 --precision fp32 --checkpoint-minutes 0 --minutes 0.08 "
                                          "--run-dir " + dir);
   ASSERT_EQ(run.code, 0) << run.output;

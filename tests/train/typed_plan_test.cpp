@@ -83,6 +83,60 @@ TEST(TypedPlan, ArchitectureDefaultsComeFromTheRowAndAreTyped) {
   }
 }
 
+// On the CPU, dcgan with wgan-gp trains with the loss row's CPU defaults where no flag sets them,
+// and grows at 64x64 and up; resnet keeps its own schedule, and a GPU the loss table's.
+TEST(TypedPlan, OnTheCpuDcganTakesTheLossesCpuDefaultsAndGrowsFrom64) {
+  TrainOverrides given;
+  auto c = new_run_config(given);
+  apply_cpu_defaults(c, given, torch::kCPU);
+  EXPECT_EQ(c.model.width, kCpuDefaultWidth);
+  ASSERT_TRUE(c.n_critic && c.lr && c.beta1 && c.beta2);
+  EXPECT_EQ(*c.n_critic, 1);
+  EXPECT_NEAR(*c.lr, 1e-3, 1e-15);
+  EXPECT_NEAR(*c.beta1, 0.0, 1e-15);
+  EXPECT_NEAR(*c.beta2, 0.99, 1e-15);
+  EXPECT_NEAR(c.drift, 0.001, 1e-15);
+  // What the user gives wins, flag by flag.
+  given.lr = 3e-4;
+  given.n_critic = 5;
+  c = new_run_config(given);
+  apply_cpu_defaults(c, given, torch::kCPU);
+  EXPECT_NEAR(*c.lr, 3e-4, 1e-15);
+  EXPECT_EQ(*c.n_critic, 5);
+  EXPECT_NEAR(c.drift, 0.001, 1e-15);
+  // Other losses have none; resnet keeps the paper's schedule.
+  TrainOverrides gan;
+  gan.loss = "gan";
+  c = new_run_config(gan);
+  apply_cpu_defaults(c, gan, torch::kCPU);
+  EXPECT_FALSE(c.n_critic.has_value());  // the loss table's, at resolve()
+  TrainOverrides resnet;
+  resnet.model.arch = "resnet";
+  c = new_run_config(resnet);
+  apply_cpu_defaults(c, resnet, torch::kCPU);
+  EXPECT_NEAR(*c.lr, 2e-4, 1e-15);
+  EXPECT_FALSE(c.n_critic.has_value());
+  EXPECT_NEAR(c.drift, 0.0, 1e-15);
+  // Growth: from 64x64 up on the CPU, unless --grow-from is given (0 keeps it off).
+  TrainOverrides none;
+  for (const auto& [side, grows] : std::vector<std::pair<int64_t, bool>>{{32, false}, {64, true}, {128, true}}) {
+    c = new_run_config(none);
+    c.model.resolution = side;
+    apply_cpu_data_defaults(c, none, torch::kCPU);
+    EXPECT_EQ(c.model.grow_from, grows ? kCpuGrowFrom : 0) << side;
+  }
+  TrainOverrides off;
+  off.model.grow_from = 0;
+  c = new_run_config(off);
+  c.model.resolution = 64;
+  apply_cpu_data_defaults(c, off, torch::kCPU);
+  EXPECT_EQ(c.model.grow_from, 0);
+  // The help says both.
+  EXPECT_NE(default_help("--n-critic").find("wgan-gp on the CPU 1"), std::string::npos) << default_help("--n-critic");
+  EXPECT_NE(default_help("--grow-from").find("on the CPU with data of side 64 or more: 8"), std::string::npos)
+      << default_help("--grow-from");
+}
+
 TEST(TypedPlan, HelpStatesEachDefaultFromWhereItIsSet) {
   EXPECT_EQ(default_help("--batch"), std::to_string(TrainConfig{}.batch));
   EXPECT_EQ(default_help("--precision"), "auto");

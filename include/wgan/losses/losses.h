@@ -78,8 +78,10 @@ struct Loss {
   double lr = 1e-4;
   double beta1 = 0.0;               // Adam only
   double beta2 = 0.9;               // Adam only
-  // On the CPU, where the narrower default width (kCpuDefaultWidth) trains best at another rate.
-  std::optional<double> cpu_lr;
+  // On the CPU, where the narrower default width (kCpuDefaultWidth) trains best with other
+  // settings: {flag, value as typed}, for a new run's options that neither the user nor the
+  // architecture's row set (run/train_config.cpp: apply_cpu_defaults).
+  std::vector<std::pair<std::string, std::string>> cpu_training_defaults;
 };
 
 // Every loss, in the order --help lists them.

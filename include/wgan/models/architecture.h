@@ -37,6 +37,9 @@ struct Architecture {
   bool fixed_size = false;     // width and latent size are fixed: no device-dependent width default
   bool grows = false;          // --grow (models/growth.h)
   bool progan_layers = false;  // --generator-norm pixel and --minibatch-stddev
+  // On the CPU, a new run on data of this side or more grows from 8 (--grow) unless --grow-from is
+  // given (0 = never): measured as quality per minute (docs/performance-cpu.md).
+  int64_t cpu_grows_from_side = 0;
   // `wgan sample/export --arch NAME` read the blog post's own torch.save(G.state_dict()) for it.
   bool reads_pytorch_state_dict = false;
   // Training defaults it wants for the options the user did not give: {flag, value as typed on the

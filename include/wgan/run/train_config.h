@@ -31,10 +31,11 @@ namespace wgan {
 // Where the defaults live: the option tables (.def) hold each option's own; the loss table
 // (losses.h) the optimizer's per loss; an architecture's row (architecture.h) the training defaults
 // it wants (resnet: the WGAN-GP paper's), applied by new_run_config to the options not given; and
-// these two the CPU's. On the CPU a new run without --width uses kCpuDefaultWidth instead of 64,
-// and without --lr its loss's cpu_lr (wgan-gp: 2e-4): the best Fashion-MNIST quality per minute
-// measured on a 2-core CPU (docs/performance-cpu.md), applied by apply_cpu_defaults, so --dry-run
-// and config.json show them. default_help() states them all in --help.
+// these the CPU's. On the CPU a new run without --width uses kCpuDefaultWidth instead of 64, the
+// loss row's cpu_training_defaults (wgan-gp: Progressive GAN's optimiser), and dcgan grows at
+// 64x64 and up: the best quality per minute measured on a 2-core CPU (docs/performance-cpu.md),
+// applied by apply_cpu_defaults and apply_cpu_data_defaults, so --dry-run and config.json show
+// them. default_help() states them all in --help.
 inline constexpr int64_t kCpuDefaultWidth = 32;
 // The run's length when none of --kimg, --steps, --epochs is given.
 inline constexpr int64_t kDefaultSteps = 2000;
@@ -78,9 +79,15 @@ std::vector<std::string> train_option_flags();
 // the option has no default worth stating, such as a flag that is off).
 std::string default_help(const std::string& flag);
 
-// On the CPU, a new run's width and learning rate, where not given, become the quality-per-minute
-// choice (kCpuDefaultWidth, the loss's cpu_lr); GPUs and fixed-size architectures (blog) keep theirs.
+// On the CPU, a new run's width and optimiser settings, where not given, become the
+// quality-per-minute choice (kCpuDefaultWidth, the loss row's cpu_training_defaults, except where
+// the architecture's row sets its own); GPUs and fixed-size architectures (blog) keep theirs.
 void apply_cpu_defaults(TrainConfig& config, const TrainOverrides& given, torch::Device device);
+// The CPU defaults that depend on the data, once its resolution is in config: a new run of an
+// architecture whose row has cpu_grows_from_side, on data of that side or more, grows from
+// kCpuGrowFrom unless --grow-from (or --grow) was given.
+inline constexpr int64_t kCpuGrowFrom = 8;
+void apply_cpu_data_defaults(TrainConfig& config, const TrainOverrides& given, torch::Device device);
 
 // Every check of the options that does not need the data: ranges, names, and what the device and
 // the number of ranks allow. Throws UserError naming the flag. Runs once per start, before the
