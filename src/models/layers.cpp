@@ -49,7 +49,8 @@ torch::Tensor MinibatchStddevImpl::forward(const torch::Tensor& x) {
   const int64_t groups = batch / group;
   const auto members = x.to(torch::kFloat32).reshape({group, groups, -1});
   const auto stddev = (members.var(0, /*unbiased=*/false) + 1e-8).sqrt().mean(1);  // one per group
-  const auto channel = stddev.view({1, groups, 1, 1}).expand({group, groups, height, width}).reshape({batch, 1, height, width});
+  const auto channel =
+      stddev.view({1, groups, 1, 1}).expand({group, groups, height, width}).reshape({batch, 1, height, width});
   return torch::cat({x.to(torch::kFloat32), channel}, 1);
 }
 

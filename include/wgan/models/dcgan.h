@@ -14,7 +14,8 @@
 
 namespace wgan {
 
-// Transposed convolutions + BatchNorm (or PixelNorm, --generator-norm pixel) + ReLU from a 4x4 seed, doubling to the resolution; tanh out.
+// Transposed convolutions + BatchNorm (or PixelNorm, --generator-norm pixel) + ReLU from a 4x4
+// seed, doubling to the resolution; tanh out.
 // Conditional: the class input (class_input) concatenated to z, and a ClassAffine after each
 // BatchNorm (class_normK after body.normK). Growing (grow_from > 0): one more image layer per lower
 // resolution R (grow_rgbR, the last layer's kind, reading the features of side R/2); at phase R the
