@@ -6,7 +6,7 @@ JOBS ?= $(shell nproc)
 DEMO_FLAGS ?= --name demo --overwrite --minutes 10
 
 APT_PACKAGES = build-essential cmake ccache libtorch-dev libgloo-dev libopenblas0-pthread libopencv-dev libcli11-dev \
-  nlohmann-json3-dev zlib1g-dev libgtest-dev libonnx-dev dataset-fashion-mnist
+  nlohmann-json3-dev zlib1g-dev libarchive-dev libgtest-dev libonnx-dev dataset-fashion-mnist
 
 # Only the tests need these: numpy checks that numpy.load opens the prepared datasets, and
 # headless chromium renders report.html and the exported web page, python3-torch writes the seed
@@ -15,7 +15,7 @@ TEST_PACKAGES = python3-numpy python3-scipy python3-torch python3-onnx chromium
 
 export CCACHE_SLOPPINESS = pch_defines,time_macros,include_file_mtime,include_file_ctime
 
-.PHONY: deps build demo test bench clean docs onnxruntime
+.PHONY: deps build demo test bench clean docs onnxruntime fuzz sanitize
 
 deps:
 	@if dpkg -s $(APT_PACKAGES) >/dev/null 2>&1; then echo "deps: all packages present"; else \
@@ -48,9 +48,32 @@ onnxruntime:
 	@command -v npm >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm; }
 	bash tools/fetch_onnxruntime.sh $(BUILD)/npm
 
+# Fuzzing: every reader of untrusted bytes (fuzz/*_fuzz.cpp) built with clang as a libFuzzer target,
+# ASan and UBSan on, run FUZZ_SECONDS each from a seed corpus wgan's own writers make. A crash is
+# kept in fuzz/regressions/HARNESS/ once fixed; `make test` replays those and the seeds.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_HARNESSES = checkpoint_fuzz image_decode_fuzz json_fuzz npy_fuzz torch_pickle_fuzz
+fuzz: build
+	@command -v clang++ >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clang; }
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DWGAN_FUZZ=ON \
+	  -DWGAN_BUILD_TESTS=OFF -DWGAN_BUILD_BENCH=OFF
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_HARNESSES)
+	./$(BUILD)/wgan_fuzz_replay seeds $(FUZZ_BUILD)/seeds
+	bash tools/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# The unit tests once with AddressSanitizer and UndefinedBehaviorSanitizer (its own build folder;
+# LibTorch itself is not instrumented, only wgan's code).
+SANITIZE_BUILD ?= build-sanitize
+sanitize: deps
+	cmake -S . -B $(SANITIZE_BUILD) -DCMAKE_BUILD_TYPE=Release -DWGAN_SANITIZE=ON -DWGAN_BUILD_BENCH=OFF
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j $(JOBS)
+
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD) $(SANITIZE_BUILD)
 
 docs: build
 	{ echo '# `wgan` command-line help'; echo; echo 'Generated with `wgan COMMAND --help` (regenerate after changing options: `make docs`).'; \
-	  for c in prepare train sample export report eval toy classifier augment; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md
+	  for c in prepare train sample export report check eval toy classifier augment; do echo; echo "## wgan $$c"; echo; echo '```'; ./$(BUILD)/wgan $$c --help | sed 's|./$(BUILD)/wgan|wgan|'; echo '```'; done; } > docs/cli.md

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <functional>
 #include <iostream>
@@ -19,10 +20,12 @@
 #include "wgan/metrics/metric.h"
 #include "wgan/commands/toy_command.h"
 #include "wgan/commands/augment_command.h"
+#include "wgan/commands/check_command.h"
 #include "wgan/commands/export_command.h"
 #include "wgan/commands/sample_command.h"
 #include "wgan/commands/train_command.h"
 #include "wgan/util/error.h"
+#include "wgan/util/printable.h"
 #include "wgan/util/stop_signals.h"
 #include "wgan/util/version.h"
 
@@ -212,7 +215,8 @@ ExitCode prepare_main(PrepareArgs& args) {
   }
   const size_t shown_count = std::min<size_t>(report.skipped.size(), 20);
   for (size_t i = 0; i < shown_count; ++i)
-    std::cerr << "  skipped " << report.skipped[i].path << ": " << report.skipped[i].reason << "\n";
+    std::cerr << "  skipped " << wgan::terminal_safe(report.skipped[i].path) << ": "
+              << wgan::terminal_safe(report.skipped[i].reason) << "\n";
   if (report.skipped.size() > shown_count)
     std::cerr << "  ... all reasons are in " << args.config.out << "/manifest.json\n";
   return ExitCode::kFinished;
@@ -299,6 +303,27 @@ CLI::App* add_report_options(CLI::App& app, std::string& run_dir) {
 ExitCode report_main(const std::string& run_dir) {
   std::cout << wgan::write_report(run_dir) << "\n";
   return ExitCode::kFinished;
+}
+
+// ---- check
+
+CLI::App* add_check_options(CLI::App& app, std::vector<std::string>& paths) {
+  auto& cmd = *app.add_subcommand("check", "Verify what wgan reads back, one line per file, changing nothing: a run "
+                                  "directory (every checkpoint's records against their CRC-32s, config.json, "
+                                  "metrics.jsonl, the prepared dataset it trains on), a checkpoint or torch.save "
+                                  "file, or a prepared dataset (its images against the manifest's CRC-32). Exit 0 "
+                                  "when nothing is damaged, 1 otherwise");
+  cmd.add_option("paths", paths, "Run directories, checkpoint files, prepared datasets")->required();
+  return &cmd;
+}
+
+ExitCode check_main(const std::vector<std::string>& paths) {
+  const auto lines = wgan::run_check(paths);
+  for (const auto& line : lines) {
+    std::printf("%-8s %s: %s\n", line.status.c_str(), wgan::terminal_safe(line.file).c_str(),
+                wgan::terminal_safe(line.detail).c_str());
+  }
+  return wgan::any_damaged(lines) ? ExitCode::kUserError : ExitCode::kFinished;
 }
 
 // ---- classifier
@@ -446,16 +471,17 @@ ExitCode eval_main(EvalArgs& args) {
   return ExitCode::kFinished;
 }
 
-// Runs a handler; bad input of any kind is one line on stderr and kUserError, never a crash.
+// Runs a handler; bad input of any kind is one line on stderr and kUserError, never a crash. Messages
+// may quote a damaged file: terminal_safe keeps its raw bytes off the terminal.
 int guarded(const std::function<ExitCode()>& handler) {
   try {
     return static_cast<int>(handler());
   } catch (const wgan::UserError& e) {
-    std::cerr << "error: " << e.what() << std::endl;
+    std::cerr << "error: " << wgan::terminal_safe(e.what()) << std::endl;
   } catch (const c10::Error& e) {
-    std::cerr << "error: " << e.what_without_backtrace() << std::endl;
+    std::cerr << "error: " << wgan::terminal_safe(e.what_without_backtrace()) << std::endl;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << std::endl;
+    std::cerr << "error: " << wgan::terminal_safe(e.what()) << std::endl;
   }
   return static_cast<int>(ExitCode::kUserError);
 }
@@ -485,6 +511,7 @@ int main(int argc, char** argv) {
   SampleArgs sample;
   ExportArgs export_args;
   std::string report_dir;
+  std::vector<std::string> check_paths;
   wgan::ClassifierTrainOptions classifier;
   ToyArgs toy;
   EvalArgs eval;
@@ -495,6 +522,7 @@ int main(int argc, char** argv) {
       {add_sample_options(app, sample), [&] { return sample_main(sample); }},
       {add_export_options(app, export_args), [&] { return export_main(export_args); }},
       {add_report_options(app, report_dir), [&] { return report_main(report_dir); }},
+      {add_check_options(app, check_paths), [&] { return check_main(check_paths); }},
       {add_classifier_options(app, classifier), [&] { return classifier_main(classifier); }},
       {add_toy_options(app, toy), [&] { return toy_main(toy); }},
       {add_eval_options(app, eval), [&] { return eval_main(eval); }},

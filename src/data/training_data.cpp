@@ -39,7 +39,7 @@ ImageDataset load_prepared_dataset(const std::string& path) {
                     c10::str(torch::IntArrayRef(expected)) + ": prepare it again");
   }
   if (manifest.contains("crc32")) {
-    const auto crc = crc32(crc32(0L, Z_NULL, 0), images.data_ptr<uint8_t>(), static_cast<uInt>(images.numel()));
+    const auto crc = crc32_z(crc32(0L, Z_NULL, 0), images.data_ptr<uint8_t>(), static_cast<size_t>(images.numel()));
     if (crc != manifest["crc32"].get<uint64_t>())
       throw UserError(array_path + " does not match its manifest's checksum: prepare it again");
   }

@@ -11,8 +11,10 @@
 #include <memory>
 #include <variant>
 
+#include "wgan/io/zip_records.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "wgan/util/printable.h"
 
 namespace wgan {
 namespace {
@@ -53,24 +55,6 @@ ValuePtr make(Value::Kind kind) {
 }
 
 [[noreturn]] void bad(const std::string& why) { throw UserError("malformed PyTorch pickle: " + why); }
-
-// Text from the file as a message may show it: printable ASCII kept, other bytes as \xNN, at most
-// 80 characters, so that no raw byte of a hostile file reaches the terminal.
-std::string printable(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    if (out.size() >= 80) return out + "...";
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte >= 0x20 && byte < 0x7f) {
-      out += c;
-    } else {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\x%02x", byte);
-      out += escaped;
-    }
-  }
-  return out;
-}
 
 // The only callables a torch.save'd state dict needs; the unpickler builds their results itself
 // and never calls anything.
@@ -504,6 +488,7 @@ NamedTensors load_torch_file(const std::string& path) {
   if (in.gcount() < 4 || std::string(magic, 4) != std::string("PK\x03\x04", 4)) {
     throw UserError(path + " is not a PyTorch file (torch.save writes a zip archive)");
   }
+  verify_zip_records(path, "PyTorch file");
   try {
     caffe2::serialize::PyTorchStreamReader reader(path);
     if (!reader.hasRecord("data.pkl")) throw UserError(path + " has no data.pkl: not written by torch.save");

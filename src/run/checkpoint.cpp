@@ -5,8 +5,10 @@
 #include <filesystem>
 #include <iostream>
 
+#include "wgan/io/zip_records.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "wgan/util/printable.h"
 
 namespace fs = std::filesystem;
 
@@ -71,6 +73,8 @@ void save_checkpoint(const std::string& path, const CheckpointParts& p) {
 CheckpointReader::CheckpointReader(const std::string& path, torch::Device device) : path_(path) {
   if (!fs::exists(path)) throw UserError("checkpoint " + path + " does not exist");
   if (fs::is_directory(path)) throw UserError("checkpoint " + path + " is a directory, not a file");
+  // Every record's CRC-32 first: LibTorch's reader would load changed bytes as changed weights.
+  verify_zip_records(path, "checkpoint");
   try {
     archive_.load_from(path, device);
   } catch (const c10::Error& e) {
@@ -183,12 +187,15 @@ void prune_checkpoints(const std::string& run_dir, int64_t keep) {
 std::string resolve_checkpoint(const std::string& run_dir_or_file) {
   if (!fs::exists(run_dir_or_file)) throw UserError("--resume/--checkpoint " + run_dir_or_file + " does not exist");
   if (!fs::is_directory(run_dir_or_file)) return run_dir_or_file;
+  bool skipped = false;
   for (const auto& file : list_checkpoints(run_dir_or_file)) {
     try {
       CheckpointReader probe(file);
+      if (skipped) std::cerr << "using " << file << ", the newest intact checkpoint\n";
       return file;
     } catch (const UserError& e) {
-      std::cerr << "warning: skipping unreadable checkpoint: " << e.what() << "\n";
+      std::cerr << "warning: skipping " << terminal_safe(e.what()) << "\n";
+      skipped = true;
     }
   }
   throw UserError("no readable checkpoint in " + (fs::path(run_dir_or_file) / "checkpoints").string());

@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <random>
 #include <thread>
 
 #include "wgan/models/networks.h"
@@ -16,6 +17,7 @@
 #include "wgan/util/directory_lock.h"
 #include "wgan/util/error.h"
 #include "../support/run_cli.h"
+#include "../support/same_weights.h"
 #include "../support/train_fixtures.h"
 
 namespace fs = std::filesystem;
@@ -150,6 +152,62 @@ TEST(RunLock, SampleDuringACheckpointWriteReadsAWholeOne) {
   ::kill(pid, SIGKILL);
   int status = 0;
   ::waitpid(pid, &status, 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace wgan
+
+namespace wgan {
+namespace {
+
+// The kill -9 property and the lock together (issue 31): a run killed with -9 at three random
+// moments, each time followed at once by the next trainer on the same directory (which must get
+// the lock the dead one held) resuming it, ends at the weights of the same run uninterrupted.
+TEST(RunLock, KilledAtRandomAndResumedAtOnceEndsAsARunAlone) {
+  if (!kHaveFashionMnist) GTEST_SKIP() << "dataset-fashion-mnist not installed";
+  const std::string dir = test_support::fresh_dir("killresume"), run = dir + "/run";
+  fs::create_directories(dir);
+  const int steps = 400;
+  const std::string every = " --checkpoint-every 7";
+  std::mt19937 rng(2026);
+  const auto start = [&](const std::string& args) {
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      ::execl("/bin/sh", "sh", "-c",
+              ("exec " + std::string(WGAN_CLI_PATH) + " " + args + " >> " + dir + "/killed.log 2>&1").c_str(),
+              static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return pid;
+  };
+  std::string command = kRun + std::to_string(steps) + every + " --run-dir " + run;
+  int kills = 0;
+  for (int round = 0; round < 3; ++round) {
+    const pid_t pid = start(command);
+    // Once this trainer has written a checkpoint of its own (so it is training, and a resume has
+    // one), a random moment: mid-step, mid-write or mid-log.
+    const auto newest = [&] { return list_checkpoints(run).empty() ? "" : list_checkpoints(run).front(); };
+    const std::string before = newest();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+    while (newest() == before && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(0, 400)(rng)));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    if (WIFSIGNALED(status)) ++kills;  // else it had finished: nothing to kill
+    command = "train --resume " + run + " --quiet";
+  }
+  EXPECT_GE(kills, 2) << "the run ended before most kills: make it longer\n" << read_file(dir + "/killed.log");
+  auto resumed = run_cli("train --resume " + run + " --quiet");
+  ASSERT_EQ(resumed.code, 0) << resumed.output << read_file(dir + "/killed.log");
+  EXPECT_EQ(resumed.output.find("is being trained"), std::string::npos) << "a dead trainer's lock refused it";
+
+  auto alone = run_cli(kRun + std::to_string(steps) + every + " --run-dir " + dir + "/alone");
+  ASSERT_EQ(alone.code, 0) << alone.output;
+  EXPECT_EQ(CheckpointReader(list_checkpoints(run).front()).state().step, steps);
+  test_support::expect_same_weights(list_checkpoints(run).front(), list_checkpoints(dir + "/alone").front());
   fs::remove_all(dir);
 }
 
