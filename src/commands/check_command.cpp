@@ -8,6 +8,7 @@
 
 #include "wgan/data/prepare.h"
 #include "wgan/data/training_data.h"
+#include "wgan/io/torch_pickle.h"
 #include "wgan/io/zip_records.h"
 #include "wgan/run/checkpoint.h"
 #include "wgan/run/train_config.h"
@@ -52,13 +53,20 @@ CheckLine check_checkpoint(const std::string& path) {
   }
 }
 
-// A file torch.save wrote (the blog post's G.ckpt, `wgan export --to FILE.pt`).
-CheckLine check_torch_file(const std::string& path) {
+// A file given by name: a wgan checkpoint, or else a state dict torch.save wrote (the blog post's
+// G.ckpt, `wgan export --to FILE.pt`); when it reads as neither, the checkpoint's reason is given.
+CheckLine check_file(const std::string& path) {
+  auto as_checkpoint = check_checkpoint(path);
+  if (as_checkpoint.status == "ok") return as_checkpoint;
   try {
     const auto records = verify_zip_records(path, "PyTorch file");
-    return {"ok", path, std::to_string(records.records) + " records, " + megabytes(records.bytes) + ", CRC-32 verified"};
-  } catch (const UserError& e) {
-    return {"DAMAGED", path, e.what()};
+    const auto tensors = load_torch_file(path);
+    const std::string verified = zip_records_checkable() ? ", CRC-32 verified" : ", records NOT verified (no libarchive)";
+    return {"ok", path,
+            "a torch.save file: " + std::to_string(tensors.size()) + " tensors, " + std::to_string(records.records) +
+                " records" + verified};
+  } catch (const UserError&) {
+    return as_checkpoint;
   }
 }
 
@@ -175,11 +183,7 @@ std::vector<CheckLine> run_check(const std::vector<std::string>& paths) {
     } else if (is_dataset(p)) {
       lines.push_back(check_dataset(path));
     } else if (fs::is_regular_file(p)) {
-      // A wgan checkpoint holds a format tag; anything else zipped is taken as torch.save's.
-      auto line = check_checkpoint(path);
-      if (line.status == "DAMAGED" && line.detail.find("not a wgan checkpoint") != std::string::npos)
-        line = check_torch_file(path);
-      lines.push_back(line);
+      lines.push_back(check_file(path));
     } else {
       throw UserError(path + " is neither a run directory (no config.json), a prepared dataset (no " +
                       kDatasetManifest + ") nor a file");

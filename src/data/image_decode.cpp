@@ -166,7 +166,10 @@ FitResult decode_and_fit(const std::string& bytes, const FitOptions& o) {
   if (bytes.empty()) return {{}, "empty file"};
   const ImageHeader header = sniff_header(bytes);
   if (header.format.empty()) return {{}, "not an image (unknown file signature)"};
-  if (header.width > 0 && header.height > 0 && header.width * header.height > o.max_pixels) {
+  int64_t declared_pixels = 0;  // from the header: two 32-bit fields whose product may overflow
+  const bool too_many = __builtin_mul_overflow(header.width, header.height, &declared_pixels) ||
+                        declared_pixels > o.max_pixels;
+  if (header.width > 0 && header.height > 0 && too_many) {
     return {{}, "declared size " + std::to_string(header.width) + "x" + std::to_string(header.height) +
                     " exceeds the pixel limit (possible decompression bomb)"};
   }

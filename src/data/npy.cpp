@@ -71,12 +71,18 @@ NpyLayout parse_npy_header(const char* bytes, size_t size, const std::string& pa
   if (!std::regex_search(dict, m, std::regex("'shape': \\(([0-9, ]*)\\)"))) fail("no shape in header");
   const std::string dims = m[1];
   const std::regex number("[0-9]+");
+  // Sizes come from the file: each checked for overflow (a header may declare 10^30 elements).
   for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    if (it->length() > 15) fail("a dimension of " + std::to_string(it->length()) + " digits");
     layout.shape.push_back(std::stoll(it->str()));
-    layout.count *= layout.shape.back();
+    if (__builtin_mul_overflow(layout.count, layout.shape.back(), &layout.count)) fail("the shape's size overflows");
   }
-  if (layout.data_offset + static_cast<size_t>(layout.count) * item_bytes > size) {
-    fail("truncated: header declares " + std::to_string(static_cast<size_t>(layout.count) * item_bytes) +
+  size_t data_bytes = 0;
+  if (__builtin_mul_overflow(static_cast<size_t>(layout.count), item_bytes, &data_bytes) ||
+      layout.data_offset + data_bytes < data_bytes)
+    fail("the shape's size overflows");
+  if (layout.data_offset + data_bytes > size) {
+    fail("truncated: header declares " + std::to_string(data_bytes) +
          " bytes, file holds " + std::to_string(size - layout.data_offset));
   }
   return layout;

@@ -10,24 +10,19 @@
 #include "wgan/data/prepare_command.h"
 #include "wgan/util/atomic_file.h"
 #include "wgan/util/error.h"
+#include "wgan/util/printable.h"
 
 namespace fs = std::filesystem;
 
 namespace wgan {
 
-ImageDataset load_prepared_dataset(const std::string& path) {
-  const fs::path dir = fs::is_directory(path) ? fs::path(path) : fs::path(path).parent_path();
-  const std::string manifest_path = (dir / kDatasetManifest).string();
-  if (!fs::exists(manifest_path)) {
-    throw UserError(path + " is not a prepared dataset (no " + manifest_path + "): create one with `wgan prepare`");
-  }
-  nlohmann::json manifest;
-  try {
-    manifest = nlohmann::json::parse(read_file(manifest_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw UserError(manifest_path + " is not valid JSON: " + e.what());
-  }
-  if (manifest.value("format", "") != "wgan-dataset")
+namespace {
+
+// The manifest's fields, read by load_prepared_dataset; a field of the wrong type throws
+// nlohmann::json::type_error, which the caller turns into a UserError naming the manifest.
+ImageDataset dataset_from_manifest(const nlohmann::json& manifest, const fs::path& dir,
+                                   const std::string& manifest_path) {
+  if (!manifest.is_object() || manifest.value("format", "") != "wgan-dataset")
     throw UserError(manifest_path + " is not a wgan dataset manifest");
   const std::string array_path = (dir / manifest.value("array", kDatasetArray)).string();
   auto images = map_npy(array_path);
@@ -62,6 +57,23 @@ ImageDataset load_prepared_dataset(const std::string& path) {
   }
   dataset.unlabeled = manifest.value("unlabeled", int64_t{0});
   return dataset;
+}
+
+}  // namespace
+
+ImageDataset load_prepared_dataset(const std::string& path) {
+  const fs::path dir = fs::is_directory(path) ? fs::path(path) : fs::path(path).parent_path();
+  const std::string manifest_path = (dir / kDatasetManifest).string();
+  if (!fs::exists(manifest_path)) {
+    throw UserError(path + " is not a prepared dataset (no " + manifest_path + "): create one with `wgan prepare`");
+  }
+  try {
+    return dataset_from_manifest(nlohmann::json::parse(read_file(manifest_path)), dir, manifest_path);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UserError(manifest_path + " is not valid JSON: " + printable(e.what(), 200));
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError(manifest_path + " has a field of the wrong type: " + printable(e.what(), 200));
+  }
 }
 
 namespace {

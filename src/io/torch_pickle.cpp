@@ -508,6 +508,8 @@ NamedTensors load_torch_file(const std::string& path) {
     throw UserError(path + " cannot be read as a PyTorch archive: " + e.what_without_backtrace());
   } catch (const UserError& e) {
     throw UserError(path + ": " + e.what());
+  } catch (const std::exception& e) {
+    throw UserError(path + " cannot be read as a PyTorch archive: " + printable(e.what(), 160));
   }
 }
 

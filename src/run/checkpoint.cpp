@@ -31,6 +31,13 @@ void write_optimizer(torch::serialize::OutputArchive& archive, const std::string
   archive.write(key, sub);
 }
 
+// The first non-empty line of a LibTorch message (they run to a source listing), made printable.
+std::string first_line(const std::string& message) {
+  const size_t start = message.find_first_not_of("\n ");
+  if (start == std::string::npos) return "no reason given";
+  return printable(message.substr(start, message.find('\n', start) - start), 160);
+}
+
 torch::Tensor generator_state(at::Generator generator) {
   std::lock_guard<std::mutex> lock(generator.mutex());
   return generator.get_state();
@@ -77,8 +84,10 @@ CheckpointReader::CheckpointReader(const std::string& path, torch::Device device
   verify_zip_records(path, "checkpoint");
   try {
     archive_.load_from(path, device);
-  } catch (const c10::Error& e) {
-    throw UserError("checkpoint " + path + " cannot be read (truncated, or not a wgan checkpoint)");
+  } catch (const std::exception& e) {
+    // c10::Error, or TorchScript's ErrorReport when a record it needs is missing (fuzzing found it).
+    throw UserError("checkpoint " + path + " cannot be read (truncated, or not a wgan checkpoint): " +
+                    first_line(e.what()));
   }
   c10::IValue format, version, config, value;
   if (!archive_.try_read("format", format) || !format.isString() || format.toStringRef() != kFormat) {
@@ -121,7 +130,7 @@ void CheckpointReader::load_module(const std::string& key, torch::nn::Module& mo
   if (!archive_.try_read(key, sub)) throw UserError("checkpoint " + path_ + " has no " + key + " network");
   try {
     module.load(sub);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw UserError("checkpoint " + path_ + ": network " + key + " does not match the configured architecture");
   }
 }
@@ -131,7 +140,7 @@ void CheckpointReader::load_optimizer(const std::string& key, torch::optim::Opti
   if (!archive_.try_read(key, sub)) throw UserError("checkpoint " + path_ + " has no " + key + " optimizer state");
   try {
     optimizer.load(sub);
-  } catch (const c10::Error& e) {
+  } catch (const std::exception& e) {
     throw UserError("checkpoint " + path_ + ": optimizer state " + key + " does not match");
   }
 }

@@ -273,6 +273,9 @@ TEST(CheckpointIntegrity, ATorchSaveFileIsVerifiedToo) {
   const std::string path = dir + "/state.pt";
   save_torch_state_dict(path, {{"w", torch::arange(1000, torch::kFloat32)}});
   EXPECT_EQ(load_torch_file(path).size(), 1u);
+  auto intact = run_cli("check " + path);
+  EXPECT_EQ(intact.code, 0) << intact.output;
+  EXPECT_NE(intact.output.find("a torch.save file: 1 tensors"), std::string::npos) << intact.output;
   std::string bytes = read_file(path);
   const auto zip = layout_of(bytes);
   for (const auto& r : zip.records)
@@ -284,6 +287,8 @@ TEST(CheckpointIntegrity, ATorchSaveFileIsVerifiedToo) {
   } catch (const UserError& e) {
     EXPECT_NE(std::string(e.what()).find("PyTorch file " + path + " is damaged"), std::string::npos) << e.what();
   }
+  auto damaged = run_cli("check " + path);
+  EXPECT_EQ(damaged.code, 1) << damaged.output;
   fs::remove_all(dir);
 }
 
