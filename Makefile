@@ -50,7 +50,8 @@ onnxruntime:
 
 # Fuzzing: every reader of untrusted bytes (fuzz/*_fuzz.cpp) built with clang as a libFuzzer target,
 # ASan and UBSan on, run FUZZ_SECONDS each from a seed corpus wgan's own writers make. A crash is
-# kept in fuzz/regressions/HARNESS/ once fixed; `make test` replays those and the seeds.
+# kept in fuzz/regressions/HARNESS/ once fixed; `make test` replays those and the seeds. Then the
+# everyday commands once with that instrumented wgan (tools/sanitized_commands.sh).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_HARNESSES = checkpoint_fuzz image_decode_fuzz json_fuzz npy_fuzz torch_pickle_fuzz
@@ -58,9 +59,10 @@ fuzz: build
 	@command -v clang++ >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y clang; }
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Release -DWGAN_FUZZ=ON \
 	  -DWGAN_BUILD_TESTS=OFF -DWGAN_BUILD_BENCH=OFF
-	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_HARNESSES)
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target $(FUZZ_HARNESSES) wgan_cli
 	./$(BUILD)/wgan_fuzz_replay seeds $(FUZZ_BUILD)/seeds
 	bash tools/run_fuzzers.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	bash tools/sanitized_commands.sh $(FUZZ_BUILD)/wgan $(BUILD)/npm/node_modules/onnxruntime-web/dist
 
 # The unit tests once with AddressSanitizer and UndefinedBehaviorSanitizer (its own build folder;
 # LibTorch itself is not instrumented, only wgan's code).
