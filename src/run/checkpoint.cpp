@@ -102,6 +102,8 @@ CheckpointReader::CheckpointReader(const std::string& path, torch::Device device
   try {
     config_ = train_config_from_json(nlohmann::json::parse(config.toStringRef()));
   } catch (const nlohmann::json::exception& e) {
+    throw UserError("checkpoint " + path + " has a malformed config: " + printable(e.what(), 160));
+  } catch (const UserError& e) {
     throw UserError("checkpoint " + path + " has a malformed config: " + e.what());
   }
   auto read_int = [&](const char* key) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <functional>
 #include <sstream>
 
@@ -31,13 +32,28 @@ nlohmann::json json_value(const std::optional<T>& value) {
   return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
 }
 
+// One value of a config read back. An integer field holding a float outside its range would be
+// undefined behaviour in the conversion (fuzzing found 1e35): refused, naming the key.
+template <typename T>
+T json_value(const nlohmann::json& value, const char* key) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (value.is_number_float()) {
+      const double v = value.get<double>();
+      if (!(v >= static_cast<double>(std::numeric_limits<T>::min()) &&
+            v < static_cast<double>(std::numeric_limits<T>::max())) || v != std::floor(v))
+        throw UserError(std::string("config key ") + key + " holds " + value.dump() + ", not an integer in range");
+      return static_cast<T>(v);
+    }
+  }
+  return value.get<T>();
+}
 template <typename T>
 void read_json(const nlohmann::json& j, const char* key, T& out) {
-  if (j.contains(key)) out = j.at(key).get<T>();
+  if (j.contains(key)) out = json_value<T>(j.at(key), key);
 }
 template <typename T>
 void read_json(const nlohmann::json& j, const char* key, std::optional<T>& out) {
-  if (j.contains(key) && !j.at(key).is_null()) out = j.at(key).get<T>();
+  if (j.contains(key) && !j.at(key).is_null()) out = json_value<T>(j.at(key), key);
 }
 
 // The range column's check of one value (an optional one only when set).
